@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class DjangoAuth0ApiConfig(AppConfig):
+    name = "django_auth0_api"
+    verbose_name = "Auth0 API"
+
+    def ready(self):
+        from . import checks  # noqa: F401  (registers the system checks)

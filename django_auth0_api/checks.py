@@ -1,0 +1,114 @@
+"""System checks for `settings.AUTH0_API` (ids `django_auth0_api.E0xx/W0xx`)."""
+
+from __future__ import annotations
+
+import difflib
+from numbers import Real
+
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+
+from .conf import get_settings
+from .errors import ConfigurationError
+from .options import SETTING_NAMES, ApiClientOptions
+
+_P = "django_auth0_api."
+_STRINGS = (str, list, tuple)
+_LISTS = (list, tuple)
+EXPECTED_TYPES = {
+    "DOMAIN": (str,), "DOMAINS": (list, tuple, str), "AUDIENCE": _STRINGS, "ALGORITHMS": _LISTS,
+    "LEEWAY": (Real,), "REQUIRED_CLAIMS": _LISTS, "REALM": (str,), "DPOP_ENABLED": (bool,),
+    "DPOP_REQUIRED": (bool,), "DPOP_ALGORITHMS": _LISTS, "DPOP_IAT_LEEWAY": (Real,),
+    "DPOP_IAT_OFFSET": (Real,), "DPOP_REPLAY_CHECK": (bool,), "DPOP_NONCE": (bool,),
+    "CLIENT_ID": (str,), "CLIENT_SECRET": (str,), "CLIENT_AUTH_METHOD": (str,),
+    "CLIENT_ASSERTION_KEY": (str,), "CACHE_ALIAS": (str,), "CACHE_TTL": (Real,),
+    "JWKS_REFETCH_COOLDOWN": (Real,), "HTTP_TIMEOUT": (Real,), "ALLOW_INSECURE_HTTP": (bool,),
+    "USER_RESOLVER": (str,), "EXCHANGE_CACHE": (bool,),
+}
+_CALLABLE_OK = {"DOMAINS", "USER_RESOLVER"}
+
+
+def _type_ok(key, value) -> bool:
+    if value is None and key not in ("AUDIENCE",):
+        return True
+    if key in _CALLABLE_OK and callable(value):
+        return True
+    expected = EXPECTED_TYPES[key]
+    if bool not in expected and isinstance(value, bool):
+        return False
+    return isinstance(value, expected)
+
+
+@register(Tags.security)
+def check_settings(app_configs=None, **kwargs):
+    raw = getattr(settings, "AUTH0_API", None)
+    if not isinstance(raw, dict):
+        return [Error("AUTH0_API is not set or not a dict.", hint="Set AUTH0_API = {'DOMAIN': ..., 'AUDIENCE': ...}.",
+                      id=_P + "E001")]
+    messages = []
+    for key in sorted(raw):
+        if key not in SETTING_NAMES:
+            close = difflib.get_close_matches(key, sorted(SETTING_NAMES), n=1)
+            hint = f"Did you mean {close[0]}?" if close else "Remove it; see the README's settings table."
+            messages.append(Warning(f"AUTH0_API has an unknown key {key!r}.", hint=hint, id=_P + "W001"))
+        elif not _type_ok(key, raw[key]):
+            names = " or ".join(t.__name__ for t in EXPECTED_TYPES[key])
+            messages.append(Error(f"AUTH0_API[{key!r}] has the wrong type.", hint=f"Use {names}.", id=_P + "E002"))
+    if any(m.level >= Error.level for m in messages):
+        return messages
+    try:
+        options = ApiClientOptions.from_settings(get_settings())
+    except (ConfigurationError, TypeError) as exc:
+        return messages + [Error(f"AUTH0_API is invalid: {exc}", hint="See the README's settings table.", id=_P + "E003")]
+    return messages + _check_cache(options) + _check_nonce_handler(options) + _check_resolver(options)
+
+
+def _check_cache(options):
+    caches_conf = getattr(settings, "CACHES", {}) or {}
+    conf = caches_conf.get(options.cache_alias)
+    if conf is None:
+        return [Error(f"CACHE_ALIAS {options.cache_alias!r} is not in CACHES.",
+                      hint="Name a configured cache, shared by every worker.", id=_P + "E004")]
+    backend = conf.get("BACKEND", "")
+    if options.dpop_enabled and options.dpop_replay_check and backend.endswith("DummyCache"):
+        return [Error("DPOP_REPLAY_CHECK is on but the cache is a DummyCache, which stores nothing.",
+                      hint="Use Redis, Memcached or the database cache, or turn DPOP_REPLAY_CHECK off.",
+                      id=_P + "E005")]
+    if options.dpop_enabled and options.dpop_replay_check and backend.endswith("LocMemCache") and not settings.DEBUG:
+        return [Warning("DPoP replay state lives in a LocMemCache: each process sees only its own proofs.",
+                        hint="Use Redis or Memcached shared by the fleet.", id=_P + "W002")]
+    return []
+
+
+def _check_nonce_handler(options):
+    if not options.dpop_nonce:
+        return []
+    middleware = "django_auth0_api.middleware.Auth0Middleware" in getattr(settings, "MIDDLEWARE", [])
+    handler = (getattr(settings, "REST_FRAMEWORK", {}) or {}).get("EXCEPTION_HANDLER")
+    if middleware or handler == "django_auth0_api.drf.exception_handler":
+        return []
+    return [Warning("DPOP_NONCE is on but nothing sends the DPoP-Nonce header.",
+                    hint="Add Auth0Middleware or set REST_FRAMEWORK['EXCEPTION_HANDLER'] to "
+                         "'django_auth0_api.drf.exception_handler'.", id=_P + "W003")]
+
+
+def _check_resolver(options):
+    from django.utils.module_loading import import_string
+
+    messages = []
+    for key, value in (("USER_RESOLVER", options.user_resolver), ("DOMAINS", options.domains)):
+        if isinstance(value, str):
+            try:
+                import_string(value)
+            except ImportError:
+                messages.append(Error(f"AUTH0_API[{key!r}] cannot be imported.",
+                                      hint="Give a dotted path to a callable.", id=_P + "E006"))
+    return messages
+
+
+@register(Tags.security, deploy=True)
+def check_deploy(app_configs=None, **kwargs):
+    if get_settings().get("ALLOW_INSECURE_HTTP"):
+        return [Warning("ALLOW_INSECURE_HTTP is on: tokens may be verified with keys fetched over plain HTTP.",
+                        hint="Turn it off outside local development and tests.", id=_P + "W004")]
+    return []

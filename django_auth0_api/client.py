@@ -1,0 +1,107 @@
+"""`ApiClient`: the blocking counterpart of auth0-api-python's client."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from .access_tokens import AccessTokenVerifier
+from .dpop import DpopVerifier
+from .errors import (
+    BaseAuthError,
+    InvalidRequestError,
+    MissingRequiredArgumentError,
+    VerifyAccessTokenError,
+)
+from .headers import read_credentials
+from .options import ApiClientOptions
+from .verified_token import VerifiedToken
+
+
+class ApiClient:
+    def __init__(self, options: ApiClientOptions):
+        if not isinstance(options, ApiClientOptions):
+            raise TypeError("ApiClient needs ApiClientOptions")
+        self.options = options
+        self.tokens = AccessTokenVerifier(options)
+        self.dpop = DpopVerifier(options)
+        self._exchanger = None
+
+    # -- verification -------------------------------------------------------
+    def verify_access_token(self, access_token: str, required_claims=None) -> dict[str, Any]:
+        """The verified claims (a fresh dict) of a raw access token."""
+        claims = self.tokens.verify(access_token)
+        missing = [name for name in required_claims or () if name not in claims]
+        if missing:
+            raise VerifyAccessTokenError("Required claims are missing: " + " ".join(sorted(missing)))
+        return dict(claims)
+
+    def verify_dpop_proof(self, access_token: str, proof: str, http_method: str, http_url: str) -> dict[str, Any]:
+        """The proof's claims, checked against the token (verified too) and its binding."""
+        for name, value in (("access_token", access_token), ("proof", proof),
+                            ("http_method", http_method), ("http_url", http_url)):
+            if not value:
+                raise MissingRequiredArgumentError(name)
+        claims = self.tokens.verify(access_token)
+        jkt = _bound_key(claims)
+        if jkt is None:
+            raise VerifyAccessTokenError("Access token is not DPoP-bound", scheme="DPoP")
+        return dict(self.dpop.verify(proof, access_token, http_method, http_url, jkt))
+
+    def verify_request(self, headers, http_method: str | None = None, http_url: str | None = None) -> dict[str, Any]:
+        """Bearer or DPoP, whichever the request carries; the token's claims."""
+        return dict(self.authenticate(headers, http_method, http_url).claims)
+
+    def authenticate(
+        self,
+        headers,
+        http_method: str | None = None,
+        http_url: str | Callable[[], str] | None = None,
+        context: dict | None = None,
+    ) -> VerifiedToken:
+        """Verify a request's credentials; `http_url` may be a callable so a
+        Bearer request never builds it."""
+        credentials = read_credentials(headers, self.options)
+        scheme = credentials.scheme
+        try:
+            claims = self.tokens.verify(credentials.token, context)
+            jkt = _bound_key(claims)
+            if scheme == "Bearer":
+                if jkt is not None:
+                    raise VerifyAccessTokenError("DPoP-bound token sent as a Bearer token")
+                if credentials.proofs:
+                    raise InvalidRequestError("DPoP proof sent with an unbound Bearer token")
+                return VerifiedToken(credentials.token, claims, scheme)
+            if jkt is None:
+                raise VerifyAccessTokenError("Access token is not DPoP-bound")
+            if not http_method or not http_url:
+                raise MissingRequiredArgumentError("http_method" if not http_method else "http_url")
+            url = http_url() if callable(http_url) else http_url
+            proof_claims = self.dpop.verify(credentials.proofs[0], credentials.token, http_method, url, jkt)
+        except BaseAuthError as exc:
+            raise exc.with_scheme(scheme)
+        return VerifiedToken(credentials.token, claims, scheme, proof_claims)
+
+    # -- token exchange -------------------------------------------------------
+    @property
+    def exchanger(self):
+        if self._exchanger is None:
+            from .exchange import TokenExchanger
+
+            self._exchanger = TokenExchanger(self.options, self.tokens)
+        return self._exchanger
+
+    def get_token_on_behalf_of(self, access_token: str, audience: str, scope: str | None = None) -> dict[str, Any]:
+        return self.exchanger.on_behalf_of(access_token, audience, scope)
+
+    def get_token_by_exchange_profile(self, subject_token: str, subject_token_type: str, audience=None,
+                                      scope=None, requested_token_type=None, extra=None) -> dict[str, Any]:
+        return self.exchanger.by_profile(subject_token, subject_token_type, audience, scope,
+                                         requested_token_type, extra)
+
+    def get_access_token_for_connection(self, options: dict) -> dict[str, Any]:
+        return self.exchanger.for_connection(options)
+
+
+def _bound_key(claims) -> str | None:
+    cnf = claims.get("cnf")
+    return cnf["jkt"] if isinstance(cnf, dict) else None

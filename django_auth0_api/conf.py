@@ -1,0 +1,60 @@
+"""`settings.AUTH0_API`, read on first use and forgotten when it changes.
+
+Nothing here runs at import: the options and the client are built on first
+use and dropped on `setting_changed`, so `override_settings` just works.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+from .options import ApiClientOptions
+
+_lock = threading.Lock()
+_state: dict[str, object] = {}
+
+
+def get_settings() -> dict:
+    from django.conf import settings
+
+    return dict(getattr(settings, "AUTH0_API", None) or {})
+
+
+def get_options() -> ApiClientOptions:
+    options = _state.get("options")
+    if options is None:
+        with _lock:
+            options = _state.get("options")
+            if options is None:
+                options = _state["options"] = ApiClientOptions.from_settings(get_settings())
+    return options  # type: ignore[return-value]
+
+
+def get_api_client():
+    """The process's `ApiClient` for `settings.AUTH0_API` (built once)."""
+    client = _state.get("client")
+    if client is None:
+        from .client import ApiClient
+
+        options = get_options()
+        with _lock:
+            client = _state.get("client")
+            if client is None:
+                client = _state["client"] = ApiClient(options)
+    return client
+
+
+def reset() -> None:
+    with _lock:
+        _state.clear()
+
+
+@receiver(setting_changed)
+def _on_setting_changed(*, setting, **kwargs):
+    # The client's caches hold keys and verified tokens of the old settings;
+    # a changed cache backend or SECRET_KEY invalidates them as well.
+    if setting in ("AUTH0_API", "CACHES", "SECRET_KEY"):
+        reset()

@@ -1,0 +1,36 @@
+"""`auth0_required`: a verified token (and scopes) for a plain Django view."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.utils.functional import SimpleLazyObject
+
+from .errors import BaseAuthError, InsufficientScopeError, MissingAuthorizationError
+from .permissions import missing_from
+from .request_auth import authenticate_request, error_response, user_for
+
+
+def auth0_required(view=None, *, scopes=()):
+    """Use bare (`@auth0_required`) or with scopes (`@auth0_required(scopes=["read:x"])`)."""
+    required = tuple([scopes] if isinstance(scopes, str) else scopes)
+
+    def decorate(view_func):
+        @wraps(view_func)
+        def wrapped(request, *args, **kwargs):
+            try:
+                token = authenticate_request(request)
+            except BaseAuthError as error:
+                return error_response(error)
+            if token is None:
+                return error_response(MissingAuthorizationError())
+            if missing_from(token.scopes, required):
+                return error_response(InsufficientScopeError(required, scheme=token.scheme))
+            if getattr(request, "auth", None) is not token:  # the middleware did not run
+                request.auth = token
+                request.user = SimpleLazyObject(lambda: user_for(token))
+            return view_func(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorate(view) if view is not None else decorate

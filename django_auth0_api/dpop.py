@@ -1,0 +1,106 @@
+"""DPoP proof verification (RFC 9449 §4.3), replay included.
+
+Clients reuse their DPoP key, so the proof header (its `jwk`, `alg`, `typ`)
+repeats: it is parsed, checked and thumbprinted once per process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+from django.core.cache import caches
+
+from . import jws
+from .access_tokens import MAX_TOKEN_LENGTH, BoundedCache
+from .claims import is_numeric_date
+from .errors import InvalidDpopProofError, ServiceUnavailableError, UseDpopNonceError, VerifyAccessTokenError
+from .nonces import current_nonce, is_valid_nonce
+from .uris import normalize_htu
+
+MAX_PROOF_LENGTH = MAX_TOKEN_LENGTH
+MAX_JTI_LENGTH = 256
+_HEADER_CACHE_SIZE = 1024
+
+
+class DpopVerifier:
+    def __init__(self, options):
+        self.options = options
+        self._headers = BoundedCache(_HEADER_CACHE_SIZE)
+
+    def verify(self, proof, access_token: str, http_method: str, http_url: str, expected_jkt: str | None) -> dict:
+        """The proof's claims; binding to `expected_jkt` checked when given."""
+        if not isinstance(proof, str) or not proof or len(proof) > MAX_PROOF_LENGTH:
+            raise InvalidDpopProofError("DPoP proof is missing or too large")
+        try:
+            header_b64, payload_b64, signature_b64 = jws.split(proof)
+            alg, key, jkt = self._header(header_b64)
+            claims = jws.decode_segment(payload_b64)
+            signature = jws.b64decode(signature_b64)
+        except jws.JWSError:
+            raise InvalidDpopProofError("DPoP proof is malformed") from None
+        if not jws.verify_signature(alg, key, f"{header_b64}.{payload_b64}".encode("ascii"), signature):
+            raise InvalidDpopProofError("DPoP proof signature is invalid")
+        htu = self._check_claims(claims, access_token, http_method, http_url)
+        if expected_jkt is not None and jkt != expected_jkt:
+            raise VerifyAccessTokenError("DPoP proof key does not match the token binding", scheme="DPoP")
+        if self.options.dpop_nonce and not is_valid_nonce(claims.get("nonce")):
+            raise UseDpopNonceError(current_nonce())
+        if self.options.dpop_replay_check:
+            self._check_replay(jkt, htu, claims["jti"])
+        return claims
+
+    def _header(self, header_b64: str):
+        known = self._headers.get(header_b64)
+        if known is not None:
+            return known
+        header = jws.decode_segment(header_b64)
+        typ, alg, jwk = header.get("typ"), header.get("alg"), header.get("jwk")
+        if not isinstance(typ, str) or typ.lower() != "dpop+jwt":
+            raise InvalidDpopProofError("DPoP proof typ must be dpop+jwt")
+        if alg not in self.options.dpop_algorithms or not jws.is_supported(alg):
+            raise InvalidDpopProofError("DPoP proof algorithm is not accepted")
+        try:
+            key = jws.load_public_jwk(jwk)
+            jkt = jws.thumbprint(jwk)
+        except jws.JWSError:
+            raise InvalidDpopProofError("DPoP proof jwk is not a usable public key") from None
+        if not jws.key_fits(alg, key):
+            raise InvalidDpopProofError("DPoP proof jwk does not fit its algorithm")
+        known = (alg, key, jkt)
+        self._headers.put(header_b64, known)
+        return known
+
+    def _check_claims(self, claims: dict, access_token: str, http_method: str, http_url: str) -> str:
+        jti, htm, htu, iat, ath = (claims.get(n) for n in ("jti", "htm", "htu", "iat", "ath"))
+        if not isinstance(jti, str) or not 0 < len(jti) <= MAX_JTI_LENGTH:
+            raise InvalidDpopProofError("DPoP proof jti is missing or malformed")
+        if not isinstance(htm, str) or htm != http_method:
+            raise InvalidDpopProofError("DPoP proof htm does not match the request method")
+        try:
+            normalized = normalize_htu(htu) if isinstance(htu, str) and len(htu) <= 4096 else None
+            matches = normalized is not None and normalized == normalize_htu(http_url)
+        except ValueError:
+            matches = False
+        if not matches:
+            raise InvalidDpopProofError("DPoP proof htu does not match the request URL")
+        if not is_numeric_date(iat):
+            raise InvalidDpopProofError("DPoP proof iat is missing or malformed")
+        now = time.time()
+        if iat > now + self.options.dpop_iat_leeway or iat < now - self.options.dpop_iat_offset:
+            raise InvalidDpopProofError("DPoP proof iat is outside the acceptable window")
+        if not isinstance(ath, str) or ath != jws.sha256_b64(access_token):
+            raise InvalidDpopProofError("DPoP proof ath does not match the access token")
+        return normalized
+
+    def _check_replay(self, jkt: str, htu: str, jti: str) -> None:
+        digest = hashlib.sha256("\x00".join((jkt, htu, jti)).encode("utf-8")).hexdigest()
+        window = int(self.options.dpop_iat_offset + self.options.dpop_iat_leeway) + 1
+        # cache.add is atomic on every real backend: of two workers that see
+        # the same proof, exactly one stores the key.
+        try:
+            first = caches[self.options.cache_alias].add(f"auth0_api:v1:dpop-jti:{digest}", 1, window)
+        except Exception as exc:  # fail closed, but as an outage, not a 500
+            raise ServiceUnavailableError("Replay state is temporarily unavailable") from exc
+        if not first:
+            raise InvalidDpopProofError("DPoP proof has been used before")

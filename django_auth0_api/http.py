@@ -1,0 +1,118 @@
+"""Outbound HTTP: one `requests.Session` per process, bounded reads.
+
+urllib3 retries a failed connection once (the request never left, so even
+a POST is safe to resend) and never retries an HTTP answer.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from typing import Mapping, NamedTuple
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ReadTimeoutError
+from urllib3.util.retry import Retry
+
+MAX_BODY = 1024 * 1024
+
+_lock = threading.Lock()
+_sessions: dict[int, requests.Session] = {}
+
+
+class FetchError(Exception):
+    """A fetch failed; `reason` is a short phrase fit for logs."""
+
+    def __init__(self, reason: str, status: int | None = None, *, timed_out: bool = False):
+        self.reason = reason
+        self.status = status
+        self.timed_out = timed_out
+        super().__init__(reason)
+
+
+def get_session() -> requests.Session:
+    # Keyed by pid: a session created before a fork must not share its
+    # pooled sockets with the children.
+    pid = os.getpid()
+    session = _sessions.get(pid)
+    if session is None:
+        with _lock:
+            session = _sessions.get(pid)
+            if session is None:
+                session = requests.Session()
+                retry = Retry(total=None, connect=1, read=0, redirect=0, status=0, other=0, allowed_methods=None)
+                adapter = HTTPAdapter(max_retries=retry, pool_maxsize=16)
+                session.mount("https://", adapter)
+                session.mount("http://", adapter)
+                _sessions.clear()
+                _sessions[pid] = session
+    return session
+
+
+def read_bounded(response: requests.Response, deadline: float) -> bytes:
+    """The body, refused past `MAX_BODY` bytes or past the deadline."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise FetchError("response too large")
+    chunks, size = [], 0
+    for chunk in response.iter_content(64 * 1024):
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise FetchError("response too large")
+        if time.monotonic() > deadline:
+            raise FetchError("timed out", timed_out=True)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def parse_json(body: bytes):
+    try:
+        return json.loads(body, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):
+        raise FetchError("response is not JSON") from None
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+class Reply(NamedTuple):
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
+def request(method: str, url: str, timeout: float, **kwargs) -> Reply:
+    """Send and read a whole bounded response within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    response = None
+    try:
+        response = get_session().request(
+            method, url, timeout=(timeout, timeout), stream=True, allow_redirects=False, **kwargs
+        )
+        return Reply(response.status_code, response.headers, read_bounded(response, deadline))
+    except requests.RequestException as exc:
+        raise _as_fetch_error(exc) from None
+    finally:
+        if response is not None:
+            response.close()
+
+
+def _as_fetch_error(exc: requests.RequestException) -> FetchError:
+    # A read timeout while streaming surfaces as a ConnectionError that
+    # wraps urllib3's ReadTimeoutError.
+    timed_out = isinstance(exc, requests.Timeout) or isinstance(
+        exc.args[0] if exc.args else None, ReadTimeoutError
+    )
+    return FetchError("timed out" if timed_out else "connection failed", timed_out=timed_out)
+
+
+def get_json(url: str, timeout: float):
+    """GET a JSON document; anything but a 200 with JSON is a `FetchError`."""
+    reply = request("GET", url, timeout, headers={"Accept": "application/json"})
+    if reply.status != 200:
+        raise FetchError(f"HTTP {reply.status}", reply.status)
+    return parse_json(reply.body), reply.headers

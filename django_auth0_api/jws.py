@@ -1,0 +1,147 @@
+"""Compact JWS pieces: the only module that touches pyjwt.
+
+pyjwt's `jwt.decode` bundles parsing, policy and claim checks that are too
+lenient for us (a string `exp` passes) and too slow to run per request; we
+keep its algorithm objects and key loaders and do the rest ourselves.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm, RSAPSSAlgorithm
+
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
+MIN_RSA_BITS = 2048
+
+_ALGORITHMS = {
+    "RS256": RSAAlgorithm(RSAAlgorithm.SHA256),
+    "RS384": RSAAlgorithm(RSAAlgorithm.SHA384),
+    "RS512": RSAAlgorithm(RSAAlgorithm.SHA512),
+    "PS256": RSAPSSAlgorithm(RSAPSSAlgorithm.SHA256),
+    "PS384": RSAPSSAlgorithm(RSAPSSAlgorithm.SHA384),
+    "PS512": RSAPSSAlgorithm(RSAPSSAlgorithm.SHA512),
+    "ES256": ECAlgorithm(ECAlgorithm.SHA256),
+    "ES384": ECAlgorithm(ECAlgorithm.SHA384),
+    "ES512": ECAlgorithm(ECAlgorithm.SHA512),
+    "EdDSA": OKPAlgorithm(),
+    # RFC 9864's fully specified name for EdDSA over Ed25519.
+    "Ed25519": OKPAlgorithm(),
+}
+_CURVES = {"ES256": ec.SECP256R1, "ES384": ec.SECP384R1, "ES512": ec.SECP521R1}
+_LOADERS = {"RSA": RSAAlgorithm.from_jwk, "EC": ECAlgorithm.from_jwk, "OKP": OKPAlgorithm.from_jwk}
+# RFC 7638 §3.2: the required members of each key type, in lexical order.
+_THUMBPRINT_MEMBERS = {"RSA": ("e", "kty", "n"), "EC": ("crv", "kty", "x", "y"), "OKP": ("crv", "kty", "x")}
+
+
+class JWSError(ValueError):
+    """The input is not a well-formed compact JWS (or JWK); no detail leaks."""
+
+
+def b64decode(segment: str) -> bytes:
+    if not _B64URL.fullmatch(segment) or len(segment) % 4 == 1:
+        raise JWSError("bad base64url")
+    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+
+
+def b64encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _refuse_constant(name):
+    raise JWSError("NaN and Infinity are not JSON")
+
+
+def parse_json_object(data: bytes | str) -> dict:
+    try:
+        value = json.loads(data, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError, UnicodeDecodeError):
+        raise JWSError("bad JSON") from None
+    if not isinstance(value, dict):
+        raise JWSError("not a JSON object")
+    return value
+
+
+def split(token: str) -> tuple[str, str, str]:
+    parts = token.split(".")
+    if len(parts) != 3 or not all(parts):
+        raise JWSError("not a compact JWS")
+    return parts[0], parts[1], parts[2]
+
+
+def decode_segment(segment: str) -> dict:
+    return parse_json_object(b64decode(segment))
+
+
+def is_supported(alg) -> bool:
+    return isinstance(alg, str) and alg in _ALGORITHMS
+
+
+def load_public_jwk(jwk) -> object:
+    """A public key object from a JWK dict; private or symmetric keys refused."""
+    if not isinstance(jwk, dict) or PRIVATE_MEMBERS & jwk.keys():
+        raise JWSError("not a public JWK")
+    loader = _LOADERS.get(jwk.get("kty"))
+    if loader is None:
+        raise JWSError("unsupported key type")
+    try:
+        return loader(jwk)
+    except Exception:  # pyjwt raises several types, some with the key in the text
+        raise JWSError("unusable JWK") from None
+
+
+def key_fits(alg: str, key) -> bool:
+    """Whether `key` is the right kind (and size or curve) for `alg`."""
+    if alg[:2] in ("RS", "PS"):
+        return isinstance(key, rsa.RSAPublicKey) and key.key_size >= MIN_RSA_BITS
+    if alg in _CURVES:
+        return isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, _CURVES[alg])
+    if alg == "Ed25519":
+        return isinstance(key, ed25519.Ed25519PublicKey)
+    if alg == "EdDSA":
+        return isinstance(key, (ed25519.Ed25519PublicKey, ed448.Ed448PublicKey))
+    return False
+
+
+def verify_signature(alg: str, key, signing_input: bytes, signature: bytes) -> bool:
+    try:
+        return _ALGORITHMS[alg].verify(signing_input, key, signature)
+    except Exception:  # a malformed signature can raise instead of returning False
+        return False
+
+
+def thumbprint(jwk: dict) -> str:
+    """RFC 7638 SHA-256 thumbprint, base64url."""
+    members = _THUMBPRINT_MEMBERS.get(jwk.get("kty"))
+    if members is None or not all(isinstance(jwk.get(m), str) for m in members):
+        raise JWSError("JWK lacks thumbprint members")
+    canonical = json.dumps({m: jwk[m] for m in members}, separators=(",", ":"), sort_keys=True)
+    return b64encode(hashlib.sha256(canonical.encode("utf-8")).digest())
+
+
+def sha256_b64(value: str) -> str:
+    return b64encode(hashlib.sha256(value.encode("utf-8")).digest())
+
+
+def sign(alg: str, private_key, header: dict, payload: dict) -> str:
+    """A compact JWS (for the test tenant and `private_key_jwt` assertions)."""
+    signing_input = ".".join(
+        b64encode(json.dumps(part, separators=(",", ":")).encode("utf-8")) for part in (header, payload)
+    )
+    signature = _ALGORITHMS[alg].sign(signing_input.encode("ascii"), private_key)
+    return f"{signing_input}.{b64encode(signature)}"
+
+
+def public_jwk(private_key) -> dict:
+    """The public JWK of a private key object."""
+    for loader in (RSAAlgorithm, ECAlgorithm, OKPAlgorithm):
+        try:
+            return json.loads(loader.to_jwk(private_key.public_key()))
+        except Exception:
+            continue
+    raise JWSError("unsupported key type")

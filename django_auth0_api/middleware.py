@@ -1,0 +1,37 @@
+"""`Auth0Middleware`: Bearer and DPoP for plain Django views.
+
+Place it after `AuthenticationMiddleware`: a verified token then wins over
+the session user. A request without credentials passes with `request.auth`
+None; a bad one is answered here with its status and challenge.
+"""
+
+from __future__ import annotations
+
+from django.utils.cache import patch_vary_headers
+from django.utils.functional import SimpleLazyObject
+
+from .conf import get_options
+from .errors import BaseAuthError
+from .nonces import current_nonce
+from .request_auth import authenticate_request, error_response, user_for
+
+
+class Auth0Middleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            token = authenticate_request(request)
+        except BaseAuthError as error:
+            response = error_response(error)
+        else:
+            request.auth = token
+            if token is not None:
+                request.user = SimpleLazyObject(lambda: user_for(token))
+            response = self.get_response(request)
+            if token is not None and token.scheme == "DPoP" and get_options().dpop_nonce:
+                # Hand out the next nonce before the client's one goes stale.
+                response.headers.setdefault("DPoP-Nonce", current_nonce())
+        patch_vary_headers(response, ("Authorization",))
+        return response

@@ -1,0 +1,134 @@
+"""`ApiClientOptions`: every knob of the client, validated once when built."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields
+from typing import Any, Callable, Sequence
+from urllib.parse import urlsplit
+
+from .errors import ConfigurationError
+
+ASYMMETRIC_ALGORITHMS = frozenset(
+    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519"}
+)
+CLIENT_AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt")
+
+
+@dataclass(frozen=True)
+class ApiClientOptions:
+    domain: str | None = None
+    audience: str | Sequence[str] | None = None
+    domains: Sequence[str] | Callable | str | None = None
+    algorithms: Sequence[str] = ("RS256",)
+    leeway: float = 0
+    required_claims: Sequence[str] = ()
+    realm: str = "api"
+    dpop_enabled: bool = True
+    dpop_required: bool = False
+    dpop_algorithms: Sequence[str] = ("ES256",)
+    dpop_iat_leeway: float = 30
+    dpop_iat_offset: float = 300
+    dpop_replay_check: bool = True
+    dpop_nonce: bool = False
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    client_auth_method: str = "client_secret_basic"
+    client_assertion_key: str | None = field(default=None, repr=False)
+    cache_alias: str = "default"
+    cache_ttl: float = 600
+    jwks_refetch_cooldown: float = 30
+    timeout: float = 5
+    allow_insecure_http: bool = False
+    user_resolver: str | Callable | None = None
+    exchange_cache: bool = True
+
+    def __post_init__(self):
+        set_ = object.__setattr__.__get__(self)
+        if not self.domain and not self.domains:
+            raise ConfigurationError("domain (or domains) is required")
+        if not self.audience:
+            raise ConfigurationError("audience is required")
+        set_("audience", _strings("audience", self.audience))
+        set_("algorithms", _algorithms("algorithms", self.algorithms))
+        set_("dpop_algorithms", _algorithms("dpop_algorithms", self.dpop_algorithms))
+        set_("required_claims", _strings("required_claims", self.required_claims, allow_empty=True))
+        if isinstance(self.domains, (list, tuple)):
+            set_("domains", tuple(issuer_for(d, self.allow_insecure_http) for d in self.domains))
+        elif self.domains is not None and not (callable(self.domains) or isinstance(self.domains, str)):
+            raise ConfigurationError("domains must be a list, a callable or a dotted path")
+        for name in ("leeway", "dpop_iat_leeway", "dpop_iat_offset", "cache_ttl", "jwks_refetch_cooldown", "timeout"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+                raise ConfigurationError(f"{name} must be a non-negative number")
+        if self.timeout <= 0:
+            raise ConfigurationError("timeout must be positive")
+        if self.client_auth_method not in CLIENT_AUTH_METHODS:
+            raise ConfigurationError(f"client_auth_method must be one of {', '.join(CLIENT_AUTH_METHODS)}")
+        if not isinstance(self.realm, str) or not self.realm:
+            raise ConfigurationError("realm must be a non-empty string")
+        if self.domain:
+            issuer_for(self.domain, self.allow_insecure_http)
+
+    @property
+    def issuer(self) -> str | None:
+        """The issuer of `domain` (exchanges and single-domain verification)."""
+        return issuer_for(self.domain, self.allow_insecure_http) if self.domain else None
+
+    @property
+    def dpop_mode(self) -> str:
+        if not self.dpop_enabled:
+            return "off"
+        return "required" if self.dpop_required else "allowed"
+
+    @classmethod
+    def from_settings(cls, conf: dict[str, Any]) -> "ApiClientOptions":
+        known = {f.name for f in fields(cls)}
+        kwargs = {}
+        for key, value in conf.items():
+            name = SETTING_TO_OPTION.get(key, key.lower())
+            if name in known:
+                kwargs[name] = value
+        return cls(**kwargs)
+
+
+# Settings whose option name is not simply their lower-case form.
+SETTING_TO_OPTION = {"HTTP_TIMEOUT": "timeout"}
+SETTING_NAMES = frozenset(
+    {f.name.upper() for f in fields(ApiClientOptions) if f.name != "timeout"} | {"HTTP_TIMEOUT"}
+)
+
+
+def issuer_for(domain: str, allow_insecure_http: bool = False) -> str:
+    """`tenant.auth0.com` → `https://tenant.auth0.com/`; a scheme may be given."""
+    if not isinstance(domain, str) or not domain.strip():
+        raise ConfigurationError("a domain must be a non-empty string")
+    text = domain.strip()
+    if "://" not in text:
+        text = "https://" + text
+    parts = urlsplit(text)
+    if parts.scheme not in ("https", "http") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigurationError("a domain must be a host name or an https:// URL")
+    if parts.scheme == "http" and not allow_insecure_http:
+        raise ConfigurationError("http:// issuers need ALLOW_INSECURE_HTTP (development only)")
+    path = parts.path.rstrip("/")
+    return f"{parts.scheme}://{parts.netloc.lower()}{path}/"
+
+
+def _strings(name: str, value, allow_empty: bool = False) -> tuple[str, ...]:
+    items = (value,) if isinstance(value, str) else value
+    try:
+        items = tuple(items)
+    except TypeError:
+        raise ConfigurationError(f"{name} must be a string or a list of strings") from None
+    if not all(isinstance(item, str) and item for item in items) or (not items and not allow_empty):
+        raise ConfigurationError(f"{name} must be a string or a list of non-empty strings")
+    return items
+
+
+def _algorithms(name: str, value) -> tuple[str, ...]:
+    algorithms = _strings(name, value)
+    refused = [alg for alg in algorithms if alg not in ASYMMETRIC_ALGORITHMS]
+    if refused:
+        raise ConfigurationError(f"{name} may list only asymmetric algorithms: {', '.join(sorted(ASYMMETRIC_ALGORITHMS))}")
+    return algorithms

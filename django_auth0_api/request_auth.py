@@ -1,0 +1,68 @@
+"""Verifying a Django request once, and answering its failures.
+
+The middleware, the DRF class and the decorator all come here; the outcome
+(token, nothing, or error) is kept on the `HttpRequest`, so a request is
+verified once and its DPoP proof consumed once however many of them run.
+"""
+
+from __future__ import annotations
+
+from django.http import JsonResponse
+
+from .conf import get_api_client, get_options
+from .errors import BaseAuthError, InvalidAuthSchemeError, MissingAuthorizationError
+from .users import resolve_user
+
+_OUTCOME = "_auth0_outcome"
+_MISSING = object()
+
+
+def _http_request(request):
+    return getattr(request, "_request", request)  # a DRF Request wraps the HttpRequest
+
+
+def authenticate_request(request):
+    """The `VerifiedToken`, None without credentials (or with a foreign
+    scheme), or raises the `BaseAuthError`."""
+    http_request = _http_request(request)
+    outcome = http_request.__dict__.get(_OUTCOME, _MISSING)
+    if outcome is _MISSING:
+        outcome = _verify(http_request)
+        http_request.__dict__[_OUTCOME] = outcome
+    if isinstance(outcome, BaseAuthError):
+        raise outcome
+    return outcome
+
+
+def failure_of(request) -> BaseAuthError | None:
+    outcome = _http_request(request).__dict__.get(_OUTCOME)
+    return outcome if isinstance(outcome, BaseAuthError) else None
+
+
+def _verify(http_request):
+    client = get_api_client()
+    context = None
+    if callable(client.options.domains) or isinstance(client.options.domains, str):
+        context = {"request_url": http_request.build_absolute_uri(), "request_headers": http_request.headers}
+    try:
+        return client.authenticate(
+            http_request.headers, http_request.method, http_request.build_absolute_uri, context
+        )
+    except (MissingAuthorizationError, InvalidAuthSchemeError):
+        return None
+    except BaseAuthError as exc:
+        return exc
+
+
+def user_for(token):
+    return resolve_user(token, get_options())
+
+
+def error_response(error: BaseAuthError) -> JsonResponse:
+    """`{"error", "error_description"}` with the status and headers of SPEC §4."""
+    code = error.get_error_code() or ("temporarily_unavailable" if error.get_status_code() == 503 else "unauthorized")
+    response = JsonResponse({"error": code, "error_description": error.get_error_description()},
+                            status=error.get_status_code())
+    for name, value in error.get_headers(get_options()).items():
+        response[name] = value
+    return response

@@ -1,0 +1,72 @@
+"""Views that show each face of django_auth0_api."""
+
+from django.http import JsonResponse
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from django_auth0_api.decorators import auth0_required
+from django_auth0_api.permissions import TokenHasPermission, TokenHasScope
+
+
+def describe(token):
+    return {
+        "sub": token.sub,
+        "scheme": token.scheme,
+        "scopes": sorted(token.scopes),
+        "actor": token.actor,
+        "delegation_chain": token.delegation_chain,
+    }
+
+
+class MeView(APIView):
+    """Any verified token."""
+
+    def get(self, request):
+        return Response(describe(request.auth))
+
+    def post(self, request):
+        return Response(describe(request.auth))
+
+
+class MessagesView(APIView):
+    """Needs the `read:messages` scope."""
+
+    permission_classes = [IsAuthenticated, TokenHasScope]
+    required_scopes = ["read:messages"]
+
+    def get(self, request):
+        return Response({"messages": ["hello"], "sub": request.auth.sub})
+
+
+class AdminView(APIView):
+    """Needs the `admin:all` RBAC permission."""
+
+    permission_classes = [IsAuthenticated, TokenHasPermission]
+    required_permissions = ["admin:all"]
+
+    def get(self, request):
+        return Response({"admin": True})
+
+
+class PublicView(APIView):
+    authentication_classes = []
+    permission_classes = []
+
+    def get(self, request):
+        return Response({"public": True})
+
+
+@auth0_required
+def plain_me(request):
+    return JsonResponse(describe(request.auth))
+
+
+@auth0_required(scopes=["read:messages"])
+def plain_messages(request):
+    return JsonResponse({"messages": ["hello"], "sub": request.auth.sub})
+
+
+def plain_optional(request):
+    """Runs with or without credentials (the middleware leaves `auth` None)."""
+    return JsonResponse({"sub": request.auth.sub if request.auth else None})

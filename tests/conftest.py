@@ -1,0 +1,1 @@
+"""Shared fixtures: the fake tenant comes from the package's own pytest plugin."""
