@@ -57,9 +57,12 @@ def _refuse_constant(name):
     raise JWSError("NaN and Infinity are not JSON")
 
 
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+
+
 def parse_json_object(data: bytes | str) -> dict:
     try:
-        value = json.loads(data, parse_constant=_refuse_constant)
+        value = _DECODER.decode(data.decode("utf-8") if isinstance(data, bytes) else data)
     except (ValueError, RecursionError, UnicodeDecodeError):
         raise JWSError("bad JSON") from None
     if not isinstance(value, dict):

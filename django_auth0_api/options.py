@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, fields
+from functools import cached_property
 from typing import Any, Callable, Sequence
 from urllib.parse import urlsplit
 
@@ -70,7 +71,7 @@ class ApiClientOptions:
         if self.domain:
             issuer_for(self.domain, self.allow_insecure_http)
 
-    @property
+    @cached_property
     def issuer(self) -> str | None:
         """The issuer of `domain` (exchanges and single-domain verification)."""
         return issuer_for(self.domain, self.allow_insecure_http) if self.domain else None

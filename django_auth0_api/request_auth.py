@@ -15,6 +15,7 @@ from .users import resolve_user
 
 _OUTCOME = "_auth0_outcome"
 _MISSING = object()
+_HEADERS = (("authorization", "HTTP_AUTHORIZATION"), ("dpop", "HTTP_DPOP"))
 
 
 def _http_request(request):
@@ -44,10 +45,12 @@ def _verify(http_request):
     context = None
     if callable(client.options.domains) or isinstance(client.options.domains, str):
         context = {"request_url": http_request.build_absolute_uri(), "request_headers": http_request.headers}
+    # Only these two headers matter: reading them from META skips building
+    # `request.headers` out of every header of the request.
+    meta = http_request.META
+    headers = [(name, meta[key]) for name, key in _HEADERS if key in meta]
     try:
-        return client.authenticate(
-            http_request.headers, http_request.method, http_request.build_absolute_uri, context
-        )
+        return client.authenticate(headers, http_request.method, http_request.build_absolute_uri, context)
     except (MissingAuthorizationError, InvalidAuthSchemeError):
         return None
     except BaseAuthError as exc:
