@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from . import http, jws
 from .documents import SharedDocument, cache_key, ttl_for
 from .errors import KeysUnavailableError, VerifyAccessTokenError
+from .options import insecure_http_allowed
 
 logger = logging.getLogger("django_auth0_api")
 
@@ -84,8 +85,15 @@ class IssuerKeys:
         return self._keys.get(kid)
 
     def _check_url(self, url) -> str:
-        scheme = urlsplit(url).scheme if isinstance(url, str) else None
-        if scheme != "https" and not (scheme == "http" and self.options.allow_insecure_http):
+        try:
+            parts = urlsplit(url) if isinstance(url, str) else None
+            hostname = parts.hostname if parts else None
+        except ValueError:  # e.g. an unbalanced IPv6 bracket
+            parts = None
+        if parts is None or not (
+            parts.scheme == "https"
+            or (parts.scheme == "http" and insecure_http_allowed(hostname, self.options.allow_insecure_http))
+        ):
             raise http.FetchError("endpoint is not an https URL")
         return url
 
@@ -98,7 +106,9 @@ class IssuerKeys:
         return document, ttl_for(self.options, headers)
 
     def _fetch_jwks(self):
-        url = self._check_url(self.metadata().get("jwks_uri"))
+        # discovery.get, not metadata(): a discovery outage must surface as a
+        # FetchError here, so the JWKS fetch lock is marked failed, not left held.
+        url = self._check_url(self.discovery.get().value.get("jwks_uri"))
         document, headers = http.get_json(url, self.options.timeout)
         if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
             raise http.FetchError("JWKS has no keys list")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from dataclasses import dataclass, field, fields
 from functools import cached_property
@@ -110,10 +111,23 @@ def issuer_for(domain: str, allow_insecure_http: bool = False) -> str:
     parts = urlsplit(text)
     if parts.scheme not in ("https", "http") or not parts.netloc or parts.query or parts.fragment:
         raise ConfigurationError("a domain must be a host name or an https:// URL")
-    if parts.scheme == "http" and not allow_insecure_http:
-        raise ConfigurationError("http:// issuers need ALLOW_INSECURE_HTTP (development only)")
+    if parts.scheme == "http" and not insecure_http_allowed(parts.hostname, allow_insecure_http):
+        raise ConfigurationError("http:// issuers need ALLOW_INSECURE_HTTP and a loopback host")
     path = parts.path.rstrip("/")
     return f"{parts.scheme}://{parts.netloc.lower()}{path}/"
+
+
+def insecure_http_allowed(host: str | None, allow_insecure_http: bool) -> bool:
+    """Plain HTTP only when allowed, and then only to this machine: a token's
+    keys fetched over the network without TLS could be anybody's."""
+    if not allow_insecure_http or not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _strings(name: str, value, allow_empty: bool = False) -> tuple[str, ...]:

@@ -1,0 +1,103 @@
+"""Start and stop real servers on loopback: the local tenant, the API under
+gunicorn, Redis and Memcached. Used by `make demo`, `make load` and the
+server tests; every process is started in its own session and its whole
+group is stopped, so nothing outlives its owner."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack, contextmanager
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.dirname(sys.executable)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args[0]} exited with {process.returncode} before listening")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on port {port} after {timeout} s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=10)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait()
+
+
+@contextmanager
+def running(argv: list[str], port: int, env: dict | None = None, log=None):
+    process = subprocess.Popen(
+        argv, cwd=ROOT, env={**os.environ, **(env or {})}, start_new_session=True,
+        stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT if log else subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port, process)
+        yield process
+    finally:
+        stop(process)
+
+
+def gunicorn(port: int, settings: str, env: dict | None = None, workers: int = 1, threads: int = 1, log=None):
+    argv = [os.path.join(BIN, "gunicorn"), "testproject.wsgi", "--bind", f"127.0.0.1:{port}",
+            "--workers", str(workers), "--threads", str(threads), "--graceful-timeout", "2",
+            "--log-level", "warning"]
+    return running(argv, port, {"DJANGO_SETTINGS_MODULE": settings, "PYTHONPATH": ROOT, **(env or {})}, log)
+
+
+def redis(port: int, workdir: str):
+    return running(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                    "--appendonly", "no", "--dir", workdir], port)
+
+
+def memcached(port: int):
+    return running(["memcached", "-l", "127.0.0.1", "-p", str(port), "-U", "0", "-u", "root"], port)
+
+
+def have(binary: str) -> bool:
+    return shutil.which(binary) is not None
+
+
+@contextmanager
+def local_tenant(workdir: str | None = None, audience: str = "https://api.example.com"):
+    """A `FakeTenant` served by `testproject.tenant` under gunicorn; yields
+    (tenant, the environment that points `testproject.settings` at it)."""
+    from django_auth0_api.testing import FakeTenant
+
+    port = free_port()
+    with ExitStack() as stack:
+        workdir = workdir or stack.enter_context(tempfile.TemporaryDirectory())
+        tenant = FakeTenant(f"127.0.0.1:{port}", audience, scheme="http")
+        tenant_env = tenant.environment(os.path.join(workdir, "tenant-key.pem"))
+        stack.enter_context(gunicorn(port, "testproject.tenant_settings", tenant_env))
+        api_env = {"AUTH0_DOMAIN": tenant.issuer.rstrip("/"), "AUTH0_AUDIENCE": audience,
+                   "AUTH0_ALLOW_INSECURE_HTTP": "1", "AUTH0_CLIENT_ID": tenant.client_id,
+                   "AUTH0_CLIENT_SECRET": tenant.client_secret}
+        yield tenant, api_env
