@@ -19,5 +19,11 @@ test: venv
 bench: venv
 	$(BIN)/python testproject/bench.py
 
+load: venv
+	$(BIN)/python testproject/load.py
+
+demo: venv
+	$(BIN)/python testproject/demo.py
+
 clean:
 	rm -rf $(VENV) build dist *.egg-info

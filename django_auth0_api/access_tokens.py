@@ -8,6 +8,7 @@ checked again on every hit.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import Any, Callable
@@ -25,6 +26,8 @@ MAX_TOKEN_LENGTH = 8 * 1024
 ACCEPTED_TYP = frozenset({"jwt", "at+jwt", "application/at+jwt"})
 VERIFIED_CACHE_SIZE = 4096
 _HEADER_CACHE_SIZE = 256
+
+logger = logging.getLogger("django_auth0_api")
 
 
 class BoundedCache(dict):
@@ -136,7 +139,7 @@ class AccessTokenVerifier:
                     raise VerifyAccessTokenError(f"Claim {name} is malformed")
                 if claims[name] > now + leeway:
                     raise VerifyAccessTokenError(problem)
-        if not isinstance(claims.get("sub"), str):
+        if not isinstance(claims.get("sub"), str) or not claims["sub"]:
             raise VerifyAccessTokenError("Subject is missing or malformed")
         missing = [name for name in self.options.required_claims if name not in claims]
         if missing:
@@ -170,4 +173,10 @@ class AccessTokenVerifier:
             listed = resolver(context)
             return tuple(issuer_for(d, self.options.allow_insecure_http) for d in listed or ())
         except ConfigurationError:
+            return ()
+        except Exception as exc:
+            # The resolver sees attacker-chosen input (`unverified_iss`): its
+            # failure refuses the token rather than answering 500. Only the
+            # exception's type is logged: its text may quote the request.
+            logger.error("auth0: the DOMAINS resolver raised %s; the token is refused", type(exc).__name__)
             return ()

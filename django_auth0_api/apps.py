@@ -1,3 +1,5 @@
+import importlib.util
+
 from django.apps import AppConfig
 
 
@@ -7,3 +9,6 @@ class DjangoAuth0ApiConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401  (registers the system checks)
+
+        if importlib.util.find_spec("drf_spectacular") is not None:
+            from . import spectacular  # noqa: F401  (registers the OpenAPI extension)

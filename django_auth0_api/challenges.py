@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 
-_UNSAFE = re.compile(r'["\\\x00-\x1f\x7f-\uffff]')
+# Anything but printable ASCII, and `"` and `\` (astral characters included).
+_UNSAFE = re.compile(r'[^\x20-\x7e]|["\\]')
 
 
 def _quote(value: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from .access_tokens import AccessTokenVerifier
+from .claims import copy_json
 from .dpop import DpopVerifier
 from .errors import (
     BaseAuthError,
@@ -33,7 +34,7 @@ class ApiClient:
         missing = [name for name in required_claims or () if name not in claims]
         if missing:
             raise VerifyAccessTokenError("Required claims are missing: " + " ".join(sorted(missing)))
-        return dict(claims)
+        return copy_json(claims)  # deep: nested claims must not alias the verified-token cache
 
     def verify_dpop_proof(self, access_token: str, proof: str, http_method: str, http_url: str) -> dict[str, Any]:
         """The proof's claims, checked against the token (verified too) and its binding."""
@@ -41,15 +42,20 @@ class ApiClient:
                             ("http_method", http_method), ("http_url", http_url)):
             if not value:
                 raise MissingRequiredArgumentError(name)
-        claims = self.tokens.verify(access_token)
-        jkt = _bound_key(claims)
-        if jkt is None:
-            raise VerifyAccessTokenError("Access token is not DPoP-bound", scheme="DPoP")
-        return dict(self.dpop.verify(proof, access_token, http_method, http_url, jkt))
+        try:
+            claims = self.tokens.verify(access_token)
+            jkt = _bound_key(claims)
+            if jkt is None:
+                raise VerifyAccessTokenError("Access token is not DPoP-bound")
+            return dict(self.dpop.verify(proof, access_token, http_method, http_url, jkt))
+        except BaseAuthError as exc:
+            raise exc.with_scheme("DPoP")  # the token came with a proof: its challenge is DPoP's
 
     def verify_request(self, headers, http_method: str | None = None, http_url: str | None = None) -> dict[str, Any]:
         """Bearer or DPoP, whichever the request carries; the token's claims."""
-        return dict(self.authenticate(headers, http_method, http_url).claims)
+        # A DOMAINS resolver gets the same context as under Django (SPEC §3.1).
+        context = {"request_url": http_url, "request_headers": headers}
+        return dict(self.authenticate(headers, http_method, http_url, context).claims)
 
     def authenticate(
         self,

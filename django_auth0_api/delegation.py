@@ -17,17 +17,18 @@ class MalformedActClaim(ValueError):
 
 def validate_act(claims: Mapping[str, Any]) -> None:
     """Raise `MalformedActClaim` unless every level is an object with a non-empty string `sub`."""
-    act, depth = claims.get("act"), 0
-    while act is not None:
+    # A present `act` must be an object at every level: `"act": null` is
+    # malformed whether it is the outermost member or a nested one.
+    level, depth = claims, 0
+    while "act" in level:
+        act = level["act"]
         depth += 1
         if depth > MAX_DEPTH or not isinstance(act, dict):
             raise MalformedActClaim()
         sub = act.get("sub")
         if not isinstance(sub, str) or not sub:
             raise MalformedActClaim()
-        act = act.get("act")
-    if "act" in claims and claims["act"] is None:
-        raise MalformedActClaim()
+        level = act
 
 
 def get_delegation_chain(claims: Mapping[str, Any]) -> list[str]:

@@ -46,7 +46,9 @@ def ttl_for(options, headers) -> float:
     ttl = options.cache_ttl
     for directive in (headers or {}).get("Cache-Control", "").split(","):
         name, _, value = directive.strip().partition("=")
-        if name.lower() == "max-age" and value.isdigit():
+        # isascii: "²".isdigit() is true but int() refuses it; the length cap:
+        # int() refuses more than 4300 digits (and no TTL needs 10).
+        if name.lower() == "max-age" and value.isascii() and value.isdigit() and len(value) <= 10:
             ttl = min(ttl, max(int(value), min(MIN_TTL, ttl)))
     return ttl
 

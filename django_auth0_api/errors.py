@@ -122,8 +122,14 @@ class ConfigurationError(ValueError):
     """The settings or options are wrong: a programming error, raised loudly."""
 
 
-class ApiError(Exception):
-    """An outbound call to Auth0 failed (token exchange, discovery for it)."""
+class ApiError(BaseAuthError):
+    """An outbound call to Auth0 failed (token exchange, discovery for it).
+
+    `code` and `status_code` are the token endpoint's `error` and HTTP status
+    when it answered with an OAuth error; otherwise `timeout_error` (504),
+    `network_error` or `invalid_response` (502). Local refusals of bad
+    arguments are `invalid_request` (400). `message` is safe to show and log.
+    """
 
     def __init__(self, code: str, message: str, status_code: int = 502, *, retry_after: str | None = None, cause=None):
         self.code = code
@@ -147,8 +153,8 @@ class ApiError(Exception):
 
 
 class GetTokenByExchangeProfileError(ApiError):
-    pass
+    """An On-Behalf-Of or Custom Token Exchange failed."""
 
 
 class GetAccessTokenForConnectionError(ApiError):
-    pass
+    """A Token Vault (connection) exchange failed."""

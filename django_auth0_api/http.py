@@ -14,6 +14,7 @@ from typing import Mapping, NamedTuple
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3 import exceptions as urllib3_exceptions
 from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
@@ -55,10 +56,11 @@ def get_session() -> requests.Session:
 def read_bounded(response: requests.Response, deadline: float) -> bytes:
     """The body, refused past `MAX_BODY` bytes or past the deadline."""
     declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY:
+    # isascii: "²".isdigit() is true; the length cap: int() refuses > 4300 digits.
+    if declared.isascii() and declared.isdigit() and (len(declared) > 12 or int(declared) > MAX_BODY):
         raise FetchError("response too large")
     chunks, size = [], 0
-    for chunk in response.iter_content(64 * 1024):
+    for chunk in _chunks(response):
         size += len(chunk)
         if size > MAX_BODY:
             raise FetchError("response too large")
@@ -66,6 +68,26 @@ def read_bounded(response: requests.Response, deadline: float) -> bytes:
             raise FetchError("timed out", timed_out=True)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _chunks(response: requests.Response):
+    # `iter_content` fills each chunk before yielding it, so a server that
+    # drips a byte now and then never reaches the deadline check; `read1`
+    # returns after one socket read (urllib3 >= 2.3).
+    read1 = getattr(response.raw, "read1", None)
+    if read1 is None:
+        yield from response.iter_content(64 * 1024)
+        return
+    try:
+        while True:
+            chunk = read1(64 * 1024, decode_content=True)
+            if not chunk:
+                return
+            yield chunk
+    except ReadTimeoutError:
+        raise FetchError("timed out", timed_out=True) from None
+    except (urllib3_exceptions.HTTPError, OSError):
+        raise FetchError("connection failed") from None
 
 
 def parse_json(body: bytes):
@@ -103,9 +125,14 @@ def request(method: str, url: str, timeout: float, **kwargs) -> Reply:
 
 def _as_fetch_error(exc: requests.RequestException) -> FetchError:
     # A read timeout while streaming surfaces as a ConnectionError that
-    # wraps urllib3's ReadTimeoutError.
-    timed_out = isinstance(exc, requests.Timeout) or isinstance(
-        exc.args[0] if exc.args else None, ReadTimeoutError
+    # wraps urllib3's ReadTimeoutError; one while waiting for the headers as
+    # a ConnectionError wrapping a MaxRetryError (read=0) whose reason it is.
+    cause = exc.args[0] if exc.args else None
+    cause = getattr(cause, "reason", cause)
+    # (urllib3's NewConnectionError, a refused connection, subclasses its TimeoutError.)
+    timed_out = isinstance(exc, requests.Timeout) or (
+        isinstance(cause, urllib3_exceptions.TimeoutError)
+        and not isinstance(cause, urllib3_exceptions.NewConnectionError)
     )
     return FetchError("timed out" if timed_out else "connection failed", timed_out=timed_out)
 

@@ -89,7 +89,8 @@ def load_public_jwk(jwk) -> object:
     """A public key object from a JWK dict; private or symmetric keys refused."""
     if not isinstance(jwk, dict) or PRIVATE_MEMBERS & jwk.keys():
         raise JWSError("not a public JWK")
-    loader = _LOADERS.get(jwk.get("kty"))
+    kty = jwk.get("kty")
+    loader = _LOADERS.get(kty) if isinstance(kty, str) else None
     if loader is None:
         raise JWSError("unsupported key type")
     try:
@@ -120,7 +121,8 @@ def verify_signature(alg: str, key, signing_input: bytes, signature: bytes) -> b
 
 def thumbprint(jwk: dict) -> str:
     """RFC 7638 SHA-256 thumbprint, base64url."""
-    members = _THUMBPRINT_MEMBERS.get(jwk.get("kty"))
+    kty = jwk.get("kty") if isinstance(jwk, dict) else None
+    members = _THUMBPRINT_MEMBERS.get(kty) if isinstance(kty, str) else None
     if members is None or not all(isinstance(jwk.get(m), str) for m in members):
         raise JWSError("JWK lacks thumbprint members")
     canonical = json.dumps({m: jwk[m] for m in members}, separators=(",", ":"), sort_keys=True)

@@ -21,6 +21,9 @@ logger = logging.getLogger("django_auth0_api")
 
 # How often one process may look in the shared cache for a newer key set.
 _SYNC_INTERVAL = 1.0
+# The fleet-wide cooldown key's states: a refetch in flight, then done.
+_REFETCHING, _REFETCHED = "refetching", "refetched"
+_REFETCH_POLL = 0.05
 
 
 class IssuerKeys:
@@ -72,17 +75,45 @@ class IssuerKeys:
             self.jwks.sync()
             if kid in self._keys:
                 return self._keys[kid]
-        if now < self._next_refetch:
-            return None
-        cooldown = self.options.jwks_refetch_cooldown
-        self._next_refetch = now + cooldown
-        try:
-            won = self.jwks.cache.add(self._cooldown_key, 1, max(1, int(cooldown)))
-        except Exception:
-            won = True
-        if won:
-            self.jwks.refresh()
-        return self._keys.get(kid)
+        # Single flight: the other threads of this process wait for its refetch
+        # (bounded by the fetch's own timeout), the other processes for the
+        # fleet's (`_wait_for_refetch`), so the first tokens signed with a new
+        # key are not refused while it is being fetched.
+        with self._lock:
+            if kid in self._keys:
+                return self._keys[kid]
+            now = time.monotonic()
+            if now < self._next_refetch:
+                return None
+            cooldown = max(1, int(self.options.jwks_refetch_cooldown))
+            self._next_refetch = now + cooldown
+            cache = self.jwks.cache
+            try:
+                won = cache.add(self._cooldown_key, _REFETCHING, cooldown)
+            except Exception:
+                won = True
+            if won:
+                self.jwks.refresh()
+                try:
+                    cache.set(self._cooldown_key, _REFETCHED, cooldown)
+                except Exception:
+                    pass
+            else:
+                self._wait_for_refetch(cache)
+            return self._keys.get(kid)
+
+    def _wait_for_refetch(self, cache) -> None:
+        """Another process holds the cooldown: while it is still fetching, wait
+        (at most `HTTP_TIMEOUT`) and adopt what it stored."""
+        deadline = time.monotonic() + self.options.timeout
+        while time.monotonic() < deadline:
+            try:
+                if cache.get(self._cooldown_key) != _REFETCHING:
+                    break
+            except Exception:
+                break
+            time.sleep(_REFETCH_POLL)
+        self.jwks.sync()
 
     def _check_url(self, url) -> str:
         try:

@@ -55,7 +55,12 @@ class ApiClientOptions:
         set_("algorithms", _algorithms("algorithms", self.algorithms))
         set_("dpop_algorithms", _algorithms("dpop_algorithms", self.dpop_algorithms))
         set_("required_claims", _strings("required_claims", self.required_claims, allow_empty=True))
-        if isinstance(self.domains, (list, tuple)):
+        if self.dpop_required and not self.dpop_enabled:
+            # Contradictory: "off" would accept the Bearer tokens DPOP_REQUIRED means to refuse.
+            raise ConfigurationError("dpop_required needs dpop_enabled")
+        if not self.domains:
+            set_("domains", None)  # an empty DOMAINS ([] or "") means DOMAIN alone, not "no issuer at all"
+        elif isinstance(self.domains, (list, tuple)):
             set_("domains", tuple(issuer_for(d, self.allow_insecure_http) for d in self.domains))
         elif self.domains is not None and not (callable(self.domains) or isinstance(self.domains, str)):
             raise ConfigurationError("domains must be a list, a callable or a dotted path")

@@ -21,8 +21,20 @@ class TokenUser:
     def get_username(self) -> str:
         return self.username
 
+    # Django permissions live in the database; a token user has none (its
+    # rights are the token's scopes and permissions). Same API as AnonymousUser,
+    # so `permission_required` and admin checks answer False instead of failing.
     def has_perm(self, perm, obj=None) -> bool:
         return False
+
+    def has_perms(self, perm_list, obj=None) -> bool:
+        return all(self.has_perm(perm, obj) for perm in perm_list)
+
+    def has_module_perms(self, module) -> bool:
+        return False
+
+    def get_all_permissions(self, obj=None) -> set:
+        return set()
 
     def __str__(self) -> str:
         return self.username

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from .claims import permissions_of, scopes_of
+from .claims import copy_json, permissions_of, scopes_of
 from .delegation import get_delegation_chain
 
 
@@ -18,9 +18,11 @@ class VerifiedToken:
     proof_claims: Mapping[str, Any] | None = None
 
     def __post_init__(self):
-        object.__setattr__(self, "claims", MappingProxyType(dict(self.claims)))
+        # Deep copies: a view that changes a nested claim (`permissions`,
+        # `act`) changes its own copy, not the verified-token cache.
+        object.__setattr__(self, "claims", MappingProxyType(copy_json(dict(self.claims))))
         if self.proof_claims is not None:
-            object.__setattr__(self, "proof_claims", MappingProxyType(dict(self.proof_claims)))
+            object.__setattr__(self, "proof_claims", MappingProxyType(copy_json(dict(self.proof_claims))))
 
     @property
     def sub(self) -> str:

@@ -86,9 +86,11 @@ def have(binary: str) -> bool:
 
 
 @contextmanager
-def local_tenant(workdir: str | None = None, audience: str = "https://api.example.com"):
+def local_tenant(workdir: str | None = None, audience: str = "https://api.example.com", env: dict | None = None):
     """A `FakeTenant` served by `testproject.tenant` under gunicorn; yields
-    (tenant, the environment that points `testproject.settings` at it)."""
+    (tenant, the environment that points `testproject.settings` at it).
+    `env` adds tenant knobs (`FAKE_TENANT_ADMIN`, `FAKE_TENANT_JWKS_DELAY`);
+    `served(tenant)` counts the requests it answered."""
     from django_auth0_api.testing import FakeTenant
 
     port = free_port()
@@ -96,8 +98,34 @@ def local_tenant(workdir: str | None = None, audience: str = "https://api.exampl
         workdir = workdir or stack.enter_context(tempfile.TemporaryDirectory())
         tenant = FakeTenant(f"127.0.0.1:{port}", audience, scheme="http")
         tenant_env = tenant.environment(os.path.join(workdir, "tenant-key.pem"))
-        stack.enter_context(gunicorn(port, "testproject.tenant_settings", tenant_env))
+        tenant.request_log = tenant_env["FAKE_TENANT_REQUEST_LOG"] = os.path.join(workdir, f"tenant-{port}.log")
+        stack.enter_context(gunicorn(port, "testproject.tenant_settings", {**tenant_env, **(env or {})}))
         api_env = {"AUTH0_DOMAIN": tenant.issuer.rstrip("/"), "AUTH0_AUDIENCE": audience,
                    "AUTH0_ALLOW_INSECURE_HTTP": "1", "AUTH0_CLIENT_ID": tenant.client_id,
                    "AUTH0_CLIENT_SECRET": tenant.client_secret}
         yield tenant, api_env
+
+
+def served(tenant) -> dict:
+    """How many requests of each kind (`discovery`, `jwks`, `token`) the local
+    tenant has received so far, across all its workers."""
+    try:
+        with open(tenant.request_log, encoding="ascii") as handle:
+            lines = handle.read().split()
+    except FileNotFoundError:
+        lines = []
+    return {kind: lines.count(kind) for kind in ("discovery", "jwks", "token")}
+
+
+def rotate(tenant, keep_old: bool = True) -> str:
+    """Rotate the local tenant's signing key in this process and in the served
+    one (started with `FAKE_TENANT_ADMIN=1`); returns the new kid."""
+    import requests
+    from cryptography.hazmat.primitives import serialization
+
+    kid = tenant.rotate(keep_old=keep_old)
+    pem = tenant.keys[kid].private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                         serialization.NoEncryption()).decode("ascii")
+    answer = requests.post(tenant.issuer + "_tenant/rotate", data={"kid": kid, "pem": pem, "keep_old": "1" if keep_old else "0"}, timeout=5)
+    answer.raise_for_status()
+    return kid

@@ -32,11 +32,20 @@ if os.environ.get("AUTH0_API_REDIS_URL"):
 
 AUTH0_API = {
     "DOMAIN": os.environ.get("AUTH0_DOMAIN", "tenant.example.auth0.com"),
-    "AUDIENCE": os.environ.get("AUTH0_AUDIENCE", "https://api.example.com"),
+    # Several audiences, space-separated: this API and the downstream one it calls.
+    "AUDIENCE": os.environ.get("AUTH0_AUDIENCE", "https://api.example.com https://calendar-api.example.com").split(),
     "CLIENT_ID": os.environ.get("AUTH0_CLIENT_ID", "test-client-id"),
     "CLIENT_SECRET": os.environ.get("AUTH0_CLIENT_SECRET", "test-client-secret"),
     "ALLOW_INSECURE_HTTP": os.environ.get("AUTH0_ALLOW_INSECURE_HTTP") == "1",
 }
+if os.environ.get("AUTH0_HTTP_TIMEOUT"):  # the server fault tests shorten it
+    AUTH0_API["HTTP_TIMEOUT"] = float(os.environ["AUTH0_HTTP_TIMEOUT"])
+
+# The delegation demo (testproject/api/delegation_views.py): /api/mcp/calendar exchanges the caller's
+# token for one to the calendar API (an AUDIENCE above) and calls it at DOWNSTREAM_API_URL, this very
+# project when it runs for real (serve it with more than one worker or thread).
+CALENDAR_API_AUDIENCE = os.environ.get("CALENDAR_API_AUDIENCE", "https://calendar-api.example.com")
+DOWNSTREAM_API_URL = os.environ.get("DOWNSTREAM_API_URL", "http://127.0.0.1:8000")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["django_auth0_api.authentication.Auth0Authentication"],

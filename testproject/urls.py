@@ -1,13 +1,17 @@
 from django.urls import path
 
-from testproject.api import views
+from testproject.api import delegation_views, views
 
 urlpatterns = [
     path("api/me", views.MeView.as_view()),
     path("api/messages", views.MessagesView.as_view()),
     path("api/admin", views.AdminView.as_view()),
     path("api/public", views.PublicView.as_view()),
+    path("api/echo", views.EchoView.as_view()),
+    path("api/public-echo", views.PublicEchoView.as_view()),
     path("plain/me", views.plain_me),
     path("plain/messages", views.plain_messages),
     path("plain/optional", views.plain_optional),
+    path("api/mcp/calendar", delegation_views.McpCalendarView.as_view()),
+    path("api/calendar/events", delegation_views.CalendarEventsView.as_view()),
 ]

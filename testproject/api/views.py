@@ -5,6 +5,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from django_auth0_api.authentication import Auth0Authentication
 from django_auth0_api.decorators import auth0_required
 from django_auth0_api.permissions import TokenHasPermission, TokenHasScope
 
@@ -55,6 +56,21 @@ class PublicView(APIView):
 
     def get(self, request):
         return Response({"public": True})
+
+
+class EchoView(APIView):
+    """`make load`: one view body, behind Bearer/DPoP here and open in `PublicEchoView`."""
+
+    authentication_classes = [Auth0Authentication]
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request):
+        return Response({"ok": True})
+
+
+class PublicEchoView(EchoView):
+    authentication_classes = []
+    permission_classes = []
 
 
 @auth0_required

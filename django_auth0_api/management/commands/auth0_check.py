@@ -1,0 +1,125 @@
+"""`manage.py auth0_check`: read `AUTH0_API`, fetch each issuer's discovery
+document and JWKS now (bypassing the cache), and report what was found.
+
+Exit status: 0 when everything is usable, 1 with the reasons otherwise,
+2 when there is nothing to check.
+"""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+
+from django_auth0_api import http, jws
+from django_auth0_api.client_auth import ClientAuthentication
+from django_auth0_api.conf import get_options
+from django_auth0_api.errors import ConfigurationError
+from django_auth0_api.exchange import is_usable_endpoint
+from django_auth0_api.options import issuer_for
+
+from ._usage import UsageErrorsExit2
+
+
+class Command(UsageErrorsExit2, BaseCommand):
+    help = "Check AUTH0_API against the tenant: discovery, JWKS, key ids and algorithms."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--domain", action="append", default=[],
+                            help="a domain to check (repeatable); default: DOMAIN and a DOMAINS list")
+
+    def handle(self, *args, **options):
+        try:
+            settings = get_options()
+        except (ConfigurationError, TypeError) as exc:
+            raise CommandError(f"AUTH0_API is invalid: {exc}", returncode=1) from None
+        self.problems: list[str] = []
+        self.settings = settings
+        try:
+            issuers = [issuer_for(d, settings.allow_insecure_http) for d in options["domain"]]
+        except ConfigurationError as exc:
+            raise CommandError(f"--domain: {exc}", returncode=2) from None
+        if not issuers:
+            issuers = [settings.issuer] if settings.issuer else []
+            if isinstance(settings.domains, tuple):
+                issuers += [issuer for issuer in settings.domains if issuer not in issuers]
+        if not issuers:
+            raise CommandError("DOMAINS is a resolver: name the domains to check with --domain", returncode=2)
+        audience = " ".join(settings.audience)
+        self.stdout.write(f"AUTH0_API: audience {audience}; algorithms {' '.join(settings.algorithms)}; "
+                          f"DPoP {settings.dpop_mode}")
+        for issuer in issuers:
+            self._check_issuer(issuer)
+        self._check_client()
+        if self.problems:
+            for problem in self.problems:
+                self.stderr.write(f"problem: {problem}")
+            raise CommandError(f"auth0_check found {len(self.problems)} problem(s)", returncode=1)
+        self.stdout.write(self.style.SUCCESS("All checks passed."))
+
+    def _problem(self, text: str) -> None:
+        self.problems.append(text)
+
+    def _url_ok(self, url) -> bool:
+        return isinstance(url, str) and is_usable_endpoint(url, self.settings.allow_insecure_http)
+
+    def _check_issuer(self, issuer: str) -> None:
+        timeout = self.settings.timeout
+        url = issuer + ".well-known/openid-configuration"
+        self.stdout.write(f"Issuer {issuer}")
+        self.stdout.write(f"  discovery:      {url}")
+        try:
+            document, _ = http.get_json(url, timeout)
+        except http.FetchError as exc:
+            return self._problem(f"{issuer}: discovery failed: {exc.reason}")
+        if not isinstance(document, dict):
+            return self._problem(f"{issuer}: the discovery document is not a JSON object")
+        if document.get("issuer") != issuer:
+            return self._problem(f"{issuer}: discovery names another issuer ({str(document.get('issuer'))[:200]})")
+        token_endpoint, jwks_uri = document.get("token_endpoint"), document.get("jwks_uri")
+        self.stdout.write(f"  token_endpoint: {token_endpoint or '-'}")
+        self.stdout.write(f"  jwks_uri:       {jwks_uri or '-'}")
+        if self.settings.client_id and issuer == self.settings.issuer and not self._url_ok(token_endpoint):
+            self._problem(f"{issuer}: no usable token_endpoint, so token exchange cannot work")
+        if not isinstance(jwks_uri, str) or not self._url_ok(jwks_uri):
+            return self._problem(f"{issuer}: jwks_uri is missing or not an https URL")
+        try:
+            jwks, _ = http.get_json(jwks_uri, timeout)
+        except http.FetchError as exc:
+            return self._problem(f"{issuer}: JWKS fetch failed: {exc.reason}")
+        keys = jwks.get("keys") if isinstance(jwks, dict) else None
+        if not isinstance(keys, list):
+            return self._problem(f"{issuer}: the JWKS has no keys list")
+        self._check_keys(issuer, keys)
+
+    def _check_keys(self, issuer: str, keys: list) -> None:
+        fitting = 0
+        for jwk in keys:
+            kid = jwk.get("kid") if isinstance(jwk, dict) else None
+            if not isinstance(kid, str) or not kid:
+                self.stdout.write("  key (no kid): skipped")
+                continue
+            kty, alg = jwk.get("kty", "-"), jwk.get("alg")
+            try:
+                key = jws.load_public_jwk(jwk)
+            except jws.JWSError:
+                self.stdout.write(f"  key {kid}: {kty} {alg or '-'}: skipped, not a usable public key")
+                continue
+            if jwk.get("use", "sig") != "sig":
+                self.stdout.write(f"  key {kid}: {kty} {alg or '-'}: skipped, use is not sig")
+                continue
+            usable = [a for a in self.settings.algorithms if jwk.get("alg", a) == a and jws.key_fits(a, key)]
+            fitting += bool(usable)
+            state = f"verifies {' '.join(usable)}" if usable else "fits none of ALGORITHMS"
+            self.stdout.write(f"  key {kid}: {kty} {alg or '-'}: {state}")
+        if not fitting:
+            algorithms = " ".join(self.settings.algorithms)
+            self._problem(f"{issuer}: no key in the JWKS verifies any of ALGORITHMS ({algorithms})")
+
+    def _check_client(self) -> None:
+        if not self.settings.client_id:
+            self.stdout.write("Token exchange: off (no CLIENT_ID)")
+            return
+        try:
+            ClientAuthentication(self.settings)
+        except ConfigurationError as exc:
+            return self._problem(f"token exchange: {exc}")
+        self.stdout.write(f"Token exchange: client {self.settings.client_id}, {self.settings.client_auth_method}")

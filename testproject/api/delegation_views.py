@@ -1,0 +1,105 @@
+"""Delegation end to end: the seed's On-Behalf-Of example as two DRF views.
+
+`/api/mcp/calendar` is an intermediary API (an MCP server, say): it verifies
+the caller's token, exchanges it at the tenant for a token to the calendar
+API on behalf of the same user, and calls the calendar API with it.
+`/api/calendar/events` is that calendar API; it reports who is acting for the
+user (`request.auth.actor`) and the whole delegation chain.
+
+Both live in this project, so one process serves the whole flow: the
+downstream call goes over HTTP to `DOWNSTREAM_API_URL` (this very project when
+it runs for real; serve it with more than one worker or thread, or the call
+waits on itself). `AUTH0_API["AUDIENCE"]` lists both APIs' identifiers; each
+view accepts only tokens meant for it.
+"""
+
+from __future__ import annotations
+
+import requests
+from django.conf import settings
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from django_auth0_api import get_api_client
+from django_auth0_api.authentication import AuthenticationRefused
+from django_auth0_api.claims import audience_matches
+from django_auth0_api.conf import get_options
+from django_auth0_api.errors import ApiError, VerifyAccessTokenError
+from django_auth0_api.permissions import TokenHasScope
+
+CALENDAR_SCOPE = "calendar:read"
+DOWNSTREAM_TIMEOUT = 5
+
+
+def calendar_audience() -> str:
+    return getattr(settings, "CALENDAR_API_AUDIENCE", "https://calendar-api.example.com")
+
+
+def downstream_url(path: str) -> str:
+    return getattr(settings, "DOWNSTREAM_API_URL", "http://127.0.0.1:8000").rstrip("/") + path
+
+
+class TokenForThisApi(BasePermission):
+    """The token's `aud` names one of the view's `accepted_audiences()`: a token
+    for the calendar API cannot call the MCP server, nor the other way round."""
+
+    def has_permission(self, request, view):
+        token = request.auth
+        if not audience_matches(token.claims.get("aud"), view.accepted_audiences()):
+            raise AuthenticationRefused(VerifyAccessTokenError("Audience is not accepted", scheme=token.scheme))
+        return True
+
+
+class McpCalendarView(APIView):
+    permission_classes = [IsAuthenticated, TokenForThisApi]
+
+    def accepted_audiences(self) -> tuple[str, ...]:
+        return tuple(aud for aud in get_options().audience if aud != calendar_audience())
+
+    def get(self, request):
+        # The incoming token is verified already (Auth0Authentication); exchange the raw token.
+        try:
+            exchanged = get_api_client().get_token_on_behalf_of(
+                request.auth.token, audience=calendar_audience(), scope=CALENDAR_SCOPE)
+        except ApiError as exc:
+            return exchange_failed(exc)
+        try:
+            reply = requests.get(downstream_url("/api/calendar/events"), timeout=DOWNSTREAM_TIMEOUT,
+                                 allow_redirects=False,
+                                 headers={"Authorization": f"Bearer {exchanged['access_token']}"})
+            events = reply.json() if reply.status_code == 200 else None
+        except (requests.RequestException, ValueError):
+            events = reply = None
+        if events is None:
+            status = reply.status_code if reply is not None else None
+            return Response({"error": "downstream_failed", "error_description": "The calendar API did not answer",
+                             "downstream_status": status}, status=502)
+        return Response({"user": request.auth.sub, "calendar": events})
+
+
+class CalendarEventsView(APIView):
+    permission_classes = [IsAuthenticated, TokenForThisApi, TokenHasScope]
+    required_scopes = [CALENDAR_SCOPE]
+
+    def accepted_audiences(self) -> tuple[str, ...]:
+        return (calendar_audience(),)
+
+    def get(self, request):
+        token = request.auth
+        return Response({
+            "user": token.sub,
+            "actor": token.actor,                       # authorize on this one
+            "delegation_chain": token.delegation_chain,  # for audit: current actor first
+            "events": [{"title": "Team sync", "start": "2030-01-07T09:00:00Z"}],
+        })
+
+
+def exchange_failed(exc: ApiError) -> Response:
+    """The tenant refused or could not be reached: a gateway failure of this API,
+    not the caller's (their token was verified). A rate limit asks them to wait."""
+    body = {"error": "token_exchange_failed", "error_description": exc.get_error_description(),
+            "exchange_error": exc.get_error_code()}
+    if exc.get_status_code() in (429, 503):
+        return Response(body, status=503, headers={"Retry-After": exc.retry_after or "30"})
+    return Response(body, status=504 if exc.get_status_code() == 504 else 502)

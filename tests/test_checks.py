@@ -1,0 +1,172 @@
+"""django_auth0_api.checks: system checks for settings.AUTH0_API (ids django_auth0_api.E0xx/W0xx)."""
+
+import pytest
+from django.core.checks import run_checks
+
+from django_auth0_api.checks import check_deploy, check_settings
+
+GOOD = {"DOMAIN": "tenant.example.auth0.com", "AUDIENCE": "https://api.example.com"}
+LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+def ids(messages):
+    return [m.id for m in messages]
+
+
+def resolver(context):
+    return []
+
+
+@pytest.fixture
+def conf(settings):
+    settings.AUTH0_API = dict(GOOD)
+    settings.CACHES = LOCMEM
+    settings.DEBUG = True
+    return settings
+
+
+def test_a_good_configuration_passes(conf):
+    assert check_settings() == []
+
+
+def test_the_test_project_passes_in_development(settings):
+    settings.DEBUG = True  # pytest-django runs with DEBUG off, which W002 is about
+    assert check_settings() == []
+
+
+def test_the_checks_are_registered(settings):
+    del settings.AUTH0_API
+    assert "django_auth0_api.E001" in ids(run_checks())
+
+
+@pytest.mark.parametrize("value", [None, "tenant.example.auth0.com", ["DOMAIN"], 5])
+def test_e001_auth0_api_is_not_a_dict(settings, value):
+    settings.AUTH0_API = value
+    assert ids(check_settings()) == ["django_auth0_api.E001"]
+
+
+def test_e001_auth0_api_is_missing(settings):
+    del settings.AUTH0_API
+    assert ids(check_settings()) == ["django_auth0_api.E001"]
+
+
+def test_w001_unknown_key_with_a_did_you_mean_hint(conf):
+    conf.AUTH0_API = dict(GOOD, AUDIANCE="x")
+    [message] = check_settings()
+    assert (message.id, message.msg, message.hint) == (
+        "django_auth0_api.W001", "AUTH0_API has an unknown key 'AUDIANCE'.", "Did you mean AUDIENCE?")
+
+
+def test_w001_unknown_key_without_a_close_match(conf):
+    conf.AUTH0_API = dict(GOOD, XYZZY=1)
+    [message] = check_settings()
+    assert (message.id, message.hint) == ("django_auth0_api.W001", "Remove it; see the README's settings table.")
+
+
+def test_w001_timeout_is_http_timeout(conf):
+    conf.AUTH0_API = dict(GOOD, TIMEOUT=5)
+    [message] = check_settings()
+    assert (message.id, message.hint) == ("django_auth0_api.W001", "Did you mean HTTP_TIMEOUT?")
+
+
+@pytest.mark.parametrize("key, value", [("LEEWAY", "5"), ("LEEWAY", True), ("DPOP_ENABLED", 1), ("AUDIENCE", 5),
+                                        ("AUDIENCE", None), ("ALGORITHMS", "RS256"), ("HTTP_TIMEOUT", "5"),
+                                        ("DOMAINS", 5), ("USER_RESOLVER", 5), ("REALM", ["api"])])
+def test_e002_wrong_type(conf, key, value):
+    conf.AUTH0_API = dict(GOOD, **{key: value})
+    [message] = check_settings()
+    assert (message.id, message.msg) == ("django_auth0_api.E002", f"AUTH0_API[{key!r}] has the wrong type.")
+
+
+@pytest.mark.parametrize("overrides", [{"ALGORITHMS": ["HS256"]}, {"ALGORITHMS": ["none"]}, {"AUDIENCE": ""},
+                                       {"DOMAIN": "http://tenant.example.com"}, {"LEEWAY": -1},
+                                       {"CLIENT_AUTH_METHOD": "magic"}, {"DOMAIN": None}])
+def test_e003_invalid_configuration(conf, overrides):
+    conf.AUTH0_API = dict(GOOD, **overrides)
+    [message] = check_settings()
+    assert (message.id, message.msg.startswith("AUTH0_API is invalid: ")) == ("django_auth0_api.E003", True)
+
+
+def test_e004_unknown_cache_alias(conf):
+    conf.AUTH0_API = dict(GOOD, CACHE_ALIAS="shared")
+    assert ids(check_settings()) == ["django_auth0_api.E004"]
+
+
+def test_e005_dummy_cache_with_replay_check(conf):
+    conf.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    assert ids(check_settings()) == ["django_auth0_api.E005"]
+
+
+@pytest.mark.parametrize("overrides", [{"DPOP_REPLAY_CHECK": False}, {"DPOP_ENABLED": False}])
+def test_dummy_cache_without_replay_check_is_fine(conf, overrides):
+    conf.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    conf.AUTH0_API = dict(GOOD, **overrides)
+    assert check_settings() == []
+
+
+def test_w002_locmem_cache_with_debug_off(conf):
+    conf.DEBUG = False
+    assert ids(check_settings()) == ["django_auth0_api.W002"]
+
+
+def test_w003_nonce_without_anything_sending_it(conf):
+    conf.AUTH0_API = dict(GOOD, DPOP_NONCE=True)
+    conf.MIDDLEWARE = []
+    conf.REST_FRAMEWORK = {}
+    assert ids(check_settings()) == ["django_auth0_api.W003"]
+
+
+@pytest.mark.parametrize("middleware, handler", [
+    (["django_auth0_api.middleware.Auth0Middleware"], None),
+    ([], "django_auth0_api.drf.exception_handler"),
+])
+def test_nonce_with_the_middleware_or_the_handler_is_fine(conf, middleware, handler):
+    conf.AUTH0_API = dict(GOOD, DPOP_NONCE=True)
+    conf.MIDDLEWARE = middleware
+    conf.REST_FRAMEWORK = {"EXCEPTION_HANDLER": handler} if handler else {}
+    assert check_settings() == []
+
+
+@pytest.mark.parametrize("key", ["USER_RESOLVER", "DOMAINS"])
+@pytest.mark.parametrize("path", ["no.such.module.function", "nodots", f"{__name__}.no_such_function"])
+def test_e006_unimportable_dotted_path(conf, key, path):
+    conf.AUTH0_API = dict(GOOD, **{key: path})
+    [message] = check_settings()
+    assert (message.id, message.msg) == ("django_auth0_api.E006", f"AUTH0_API[{key!r}] cannot be imported.")
+
+
+@pytest.mark.parametrize("key", ["USER_RESOLVER", "DOMAINS"])
+def test_an_importable_dotted_path_or_a_callable_is_fine(conf, key):
+    conf.AUTH0_API = dict(GOOD, **{key: f"{__name__}.resolver"})
+    assert check_settings() == []
+    conf.AUTH0_API = dict(GOOD, **{key: resolver})
+    assert check_settings() == []
+
+
+def test_w004_allow_insecure_http_at_deploy(conf):
+    conf.AUTH0_API = dict(GOOD, ALLOW_INSECURE_HTTP=True)
+    assert ids(check_deploy()) == ["django_auth0_api.W004"]
+
+
+def test_deploy_check_is_quiet_without_insecure_http(conf):
+    assert check_deploy() == []
+
+
+@pytest.mark.parametrize("value", [None, "tenant", ["ALLOW_INSECURE_HTTP"]])
+def test_deploy_check_leaves_a_non_dict_to_e001(settings, value):
+    settings.AUTH0_API = value
+    assert check_deploy() == []
+
+
+def test_checks_never_build_the_client(conf):
+    from django_auth0_api import conf as conf_module
+
+    conf_module.reset()
+    check_settings()
+    assert conf_module._state == {}
+
+
+def test_e003_dpop_required_with_dpop_disabled(conf):
+    conf.AUTH0_API = dict(GOOD, DPOP_REQUIRED=True, DPOP_ENABLED=False)
+    [message] = check_settings()
+    assert (message.id, message.msg) == ("django_auth0_api.E003", "AUTH0_API is invalid: dpop_required needs dpop_enabled")

@@ -1,0 +1,56 @@
+"""The drf-spectacular extension: the test project's OpenAPI schema declares the
+Bearer and DPoP schemes and, per operation, the scopes `TokenHasScope` requires."""
+
+import pytest
+
+pytest.importorskip("drf_spectacular", reason="drf-spectacular is not installed (pip install drf-spectacular)")
+
+from drf_spectacular.generators import SchemaGenerator  # noqa: E402
+
+BEARER = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+          "description": "An Auth0 access token: `Authorization: Bearer <token>` (RFC 6750)."}
+DPOP = {"type": "http", "scheme": "DPoP", "bearerFormat": "JWT",
+        "description": "A DPoP-bound Auth0 access token: `Authorization: DPoP <token>`, with a proof "
+                       "for each request in the `DPoP` header (RFC 9449)."}
+
+
+@pytest.fixture
+def schema(settings):
+    """The test project's schema, built for the current `AUTH0_API`."""
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
+
+    def generate():
+        return SchemaGenerator().get_schema(request=None, public=True)
+
+    return generate
+
+
+def test_bearer_and_dpop_schemes_are_declared(schema):
+    assert schema()["components"]["securitySchemes"] == {"Auth0Bearer": BEARER, "Auth0DPoP": DPOP}
+
+
+def test_messages_requires_its_scope_under_either_scheme(schema):
+    assert schema()["paths"]["/api/messages"]["get"]["security"] == [
+        {"Auth0Bearer": ["read:messages"]}, {"Auth0DPoP": ["read:messages"]}]
+
+
+def test_a_view_without_token_has_scope_requires_no_scope(schema):
+    assert schema()["paths"]["/api/me"]["get"]["security"] == [{"Auth0Bearer": []}, {"Auth0DPoP": []}]
+
+
+def test_a_view_without_authentication_has_no_requirement(schema):
+    assert "security" not in schema()["paths"]["/api/public"]["get"]
+
+
+def test_dpop_required_mode_declares_only_dpop(schema, settings):
+    settings.AUTH0_API = {**settings.AUTH0_API, "DPOP_REQUIRED": True}
+    generated = schema()
+    assert (generated["components"]["securitySchemes"], generated["paths"]["/api/messages"]["get"]["security"]) == (
+        {"Auth0DPoP": DPOP}, [{"Auth0DPoP": ["read:messages"]}])
+
+
+def test_dpop_off_declares_only_bearer(schema, settings):
+    settings.AUTH0_API = {**settings.AUTH0_API, "DPOP_ENABLED": False}
+    generated = schema()
+    assert (generated["components"]["securitySchemes"], generated["paths"]["/api/messages"]["get"]["security"]) == (
+        {"Auth0Bearer": BEARER}, [{"Auth0Bearer": ["read:messages"]}])
