@@ -64,15 +64,19 @@ def walk_through(tenant, api: str, env: dict) -> None:
     show(f"downstream call with the exchanged token ({redact(exchanged)})",
          requests.get(f"{api}/api/calendar/events", headers={"Authorization": f"Bearer {exchanged}"}))
 
+    show("the same inside a view: /api/mcp/calendar exchanges and calls /api/calendar/events",
+         requests.get(f"{api}/api/mcp/calendar", headers={"Authorization": f"Bearer {token}"}))
+
 
 def main() -> int:
     # SIGTERM (and Ctrl-C) unwind through the `with` blocks that stop the servers.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(130))
     with tempfile.TemporaryDirectory() as workdir, servers.local_tenant(workdir) as (tenant, env):
-        env = {**env, "AUTH0_AUDIENCE": f"https://api.example.com {DOWNSTREAM_AUDIENCE}"}
         port = servers.free_port()
-        print(f"local tenant: {tenant.issuer}   API: http://127.0.0.1:{port}/")
+        env = {**env, "AUTH0_AUDIENCE": f"https://api.example.com {DOWNSTREAM_AUDIENCE}",
+               "DOWNSTREAM_API_URL": f"http://127.0.0.1:{port}"}
         with servers.gunicorn(port, "testproject.settings", env, workers=1, threads=4):
+            print(f"local tenant: {tenant.issuer}   API: http://127.0.0.1:{port}/", flush=True)
             walk_through(tenant, f"http://127.0.0.1:{port}", env)
     print("\ndemo finished; servers stopped")
     return 0

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from contextlib import ExitStack, contextmanager
 
@@ -53,16 +54,38 @@ def stop(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def running(argv: list[str], port: int, env: dict | None = None, log=None):
-    process = subprocess.Popen(
-        argv, cwd=ROOT, env={**os.environ, **(env or {})}, start_new_session=True,
-        stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT if log else subprocess.DEVNULL,
-    )
+def _signals_deferred():
+    """Ctrl-C while a child is being spawned would orphan it: hold SIGINT and
+    SIGTERM until the child is ours to stop, then deliver them."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = {sig: signal.signal(sig, lambda number, frame: caught.append(number))
+                for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for sig in caught[:1]:
+            os.kill(os.getpid(), sig)
+
+
+@contextmanager
+def running(argv: list[str], port: int, env: dict | None = None, log=None):
+    process = None
+    try:
+        with _signals_deferred():
+            process = subprocess.Popen(
+                argv, cwd=ROOT, env={**os.environ, **(env or {})}, start_new_session=True,
+                stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT if log else subprocess.DEVNULL,
+            )
         wait_for_port(port, process)
         yield process
     finally:
-        stop(process)
+        if process is not None:
+            stop(process)
 
 
 def gunicorn(port: int, settings: str, env: dict | None = None, workers: int = 1, threads: int = 1, log=None):

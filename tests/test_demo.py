@@ -2,6 +2,8 @@
 
 import os
 import re
+import signal
+import socket
 import subprocess
 import sys
 
@@ -57,5 +59,27 @@ def test_downstream_call_reports_the_actor(demo_output):
     assert '"actor":"test-client-id"' in step(demo_output, "downstream call")
 
 
+def test_view_exchanges_on_behalf_of_the_user(demo_output):
+    assert '"actor":"test-client-id"' in step(demo_output, "the same inside a view")
+
+
 def test_demo_stops_its_servers(demo_output):
     assert demo_output.rstrip().endswith("demo finished; servers stopped")
+
+
+def test_ctrl_c_leaves_no_server_behind():
+    demo = subprocess.Popen([sys.executable, DEMO], stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": servers.ROOT})
+    first = demo.stdout.readline()  # printed once both servers listen
+    ports = [int(port) for port in re.findall(r"127\.0\.0\.1:(\d+)", first)]
+    demo.send_signal(signal.SIGINT)
+    demo.communicate(timeout=30)
+    assert (len(ports), [listening(port) for port in ports]) == (2, [False, False])
+
+
+def listening(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False

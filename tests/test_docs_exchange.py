@@ -1,7 +1,7 @@
 """The token-exchange snippets of the docs run, as written, against the fake tenant.
 
-A snippet is a ```python block after a `<!-- snippet: NAME -->` line, in docs-exchange.md or, once
-that is merged, in README.md. Each test runs one and calls what it defines.
+A snippet is a ```python block after a `<!-- snippet: NAME -->` line in README.md. Each test runs
+one and calls what it defines.
 """
 
 import os
@@ -21,14 +21,8 @@ EVENTS = [{"title": "Team sync"}]
 
 
 def snippets() -> dict:
-    for name in ("docs-exchange.md", "README.md"):
-        path = os.path.join(ROOT, name)
-        if os.path.exists(path):
-            with open(path, encoding="utf-8") as handle:
-                found = dict(re.findall(r"<!-- snippet: ([\w-]+) -->\n```python\n(.*?)```", handle.read(), re.S))
-            if found:
-                return found
-    return {}
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as handle:
+        return dict(re.findall(r"<!-- snippet: ([\w-]+) -->\n```python\n(.*?)```", handle.read(), re.S))
 
 
 def run(name: str) -> dict:
