@@ -29,7 +29,6 @@ import math
 import re
 import time
 from collections.abc import Mapping
-from urllib.parse import urlsplit
 
 from django.core.cache import caches
 
@@ -44,7 +43,7 @@ from .errors import (
     KeysUnavailableError,
     MissingRequiredArgumentError,
 )
-from .options import insecure_http_allowed
+from .options import is_allowed_endpoint
 
 logger = logging.getLogger("django_auth0_api")
 
@@ -182,7 +181,7 @@ class TokenExchanger:
                 raise error("timeout_error", "The tenant's discovery document did not arrive in time", 504) from None
             raise error("network_error", "The tenant's discovery document is unavailable", 502) from None
         endpoint = metadata.get("token_endpoint") if isinstance(metadata, dict) else None
-        if not isinstance(endpoint, str) or not is_usable_endpoint(endpoint, self.options.allow_insecure_http):
+        if not is_allowed_endpoint(endpoint, self.options.allow_insecure_http):
             raise error("invalid_response", "The tenant's discovery document has no usable token_endpoint", 502)
         return endpoint
 
@@ -237,17 +236,6 @@ class TokenExchanger:
             caches[self.options.cache_alias].set(key, entry, ttl)
         except Exception as exc:
             logger.warning("auth0: exchange cache write failed: %s", type(exc).__name__)
-
-
-def is_usable_endpoint(url: str, allow_insecure_http: bool) -> bool:
-    """An https URL, or plain http to loopback when ALLOW_INSECURE_HTTP says so."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:  # e.g. an unbalanced IPv6 bracket
-        return False
-    return bool(host) and (parts.scheme == "https"
-                           or (parts.scheme == "http" and insecure_http_allowed(host, allow_insecure_http)))
 
 
 # -- arguments --------------------------------------------------------------

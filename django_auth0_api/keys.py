@@ -10,12 +10,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from urllib.parse import urlsplit
 
 from . import http, jws
 from .documents import SharedDocument, cache_key, ttl_for
 from .errors import KeysUnavailableError, VerifyAccessTokenError
-from .options import insecure_http_allowed
+from .options import is_allowed_endpoint
 
 logger = logging.getLogger("django_auth0_api")
 
@@ -116,15 +115,7 @@ class IssuerKeys:
         self.jwks.sync()
 
     def _check_url(self, url) -> str:
-        try:
-            parts = urlsplit(url) if isinstance(url, str) else None
-            hostname = parts.hostname if parts else None
-        except ValueError:  # e.g. an unbalanced IPv6 bracket
-            parts = None
-        if parts is None or not (
-            parts.scheme == "https"
-            or (parts.scheme == "http" and insecure_http_allowed(hostname, self.options.allow_insecure_http))
-        ):
+        if not is_allowed_endpoint(url, self.options.allow_insecure_http):
             raise http.FetchError("endpoint is not an https URL")
         return url
 

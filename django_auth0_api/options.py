@@ -135,6 +135,17 @@ def insecure_http_allowed(host: str | None, allow_insecure_http: bool) -> bool:
         return False
 
 
+def is_allowed_endpoint(url, allow_insecure_http: bool) -> bool:
+    """An https URL, or plain http to loopback when ALLOW_INSECURE_HTTP says so."""
+    try:
+        parts = urlsplit(url) if isinstance(url, str) else None
+        host = parts.hostname if parts else None
+    except ValueError:  # e.g. an unbalanced IPv6 bracket
+        return False
+    return bool(host) and (parts.scheme == "https"
+                           or (parts.scheme == "http" and insecure_http_allowed(host, allow_insecure_http)))
+
+
 def _strings(name: str, value, allow_empty: bool = False) -> tuple[str, ...]:
     items = (value,) if isinstance(value, str) else value
     try:

@@ -13,7 +13,7 @@ from django_auth0_api import http, jws
 from django_auth0_api.client_auth import ClientAuthentication
 from django_auth0_api.conf import get_options
 from django_auth0_api.errors import ConfigurationError
-from django_auth0_api.exchange import is_usable_endpoint
+from django_auth0_api.options import is_allowed_endpoint
 from django_auth0_api.options import issuer_for
 
 from ._usage import UsageErrorsExit2
@@ -59,7 +59,7 @@ class Command(UsageErrorsExit2, BaseCommand):
         self.problems.append(text)
 
     def _url_ok(self, url) -> bool:
-        return isinstance(url, str) and is_usable_endpoint(url, self.settings.allow_insecure_http)
+        return is_allowed_endpoint(url, self.settings.allow_insecure_http)
 
     def _check_issuer(self, issuer: str) -> None:
         timeout = self.settings.timeout
