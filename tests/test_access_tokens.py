@@ -10,9 +10,9 @@ import json
 import time
 
 import pytest
+from conftest import b64url, bearer, segment, sign_rs256, tenant_claims
 from cryptography.hazmat.primitives import serialization
 
-from conftest import b64url, bearer, segment, sign_rs256, tenant_claims
 from django_auth0_api.errors import VerifyAccessTokenError
 from django_auth0_api.testing import FakeTenant, _rsa_key, calls_to
 
@@ -190,7 +190,7 @@ def test_a_token_without_iss_is_refused_offline(auth0_tenant, api_client):
     assert network_calls(auth0_tenant) == 0
 
 
-# -- keys from the issuer's JWKS only --------------------------------------------------------------------------
+# -- keys from the issuer's JWKS only ------------------------------------------------------------------------
 
 def test_an_unknown_kid_is_refused(auth0_tenant, api_client):
     assert refusal(api_client, auth0_tenant.mint_token(kid="no-such-key")) == "Signing key not found"
@@ -224,7 +224,8 @@ def test_jku_and_x5u_are_never_fetched(auth0_tenant, api_client, member):
 
 def test_x5c_with_the_attackers_certificate_is_never_used(auth0_tenant, api_client):
     attacker = _rsa_key(7)
-    der = attacker.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    der = attacker.public_key().public_bytes(serialization.Encoding.DER,
+                                             serialization.PublicFormat.SubjectPublicKeyInfo)
     token = sign_rs256(header(auth0_tenant, x5c=[__import__("base64").b64encode(der).decode()]),
                        tenant_claims(auth0_tenant), attacker)
     assert refusal(api_client, token) == "Signature verification failed"
@@ -235,7 +236,7 @@ def test_a_token_signed_by_the_right_key_with_extra_key_headers_is_accepted(auth
     assert api_client.verify_access_token(token)["sub"] == "auth0|user-1"
 
 
-# -- signature -----------------------------------------------------------------------------------------------------
+# -- signature -----------------------------------------------------------------------------------------------
 
 def test_a_tampered_payload_fails_the_signature(auth0_tenant, api_client):
     head, _, signature = auth0_tenant.mint_token().split(".")
@@ -254,7 +255,7 @@ def test_a_garbage_signature_fails(auth0_tenant, api_client, signature):
     assert description in ("Signature verification failed", "Access token is malformed")
 
 
-# -- audience --------------------------------------------------------------------------------------------------------
+# -- audience ------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("aud", ["https://api.example.com", ["https://api.example.com"],
                                  ["https://other.example.com", "https://api.example.com"]])
@@ -280,7 +281,7 @@ def test_an_audience_list_setting_accepts_any_of_them(auth0_tenant, settings):
     assert get_api_client().verify_access_token(token)["aud"] == "https://b.example.com"
 
 
-# -- exp ---------------------------------------------------------------------------------------------------------------
+# -- exp -----------------------------------------------------------------------------------------------------
 
 def test_exp_is_required(auth0_tenant, api_client):
     assert refusal(api_client, auth0_tenant.mint_token(drop=["exp"])) == "Expiration time is missing or malformed"
@@ -324,7 +325,7 @@ def test_leeway_does_not_accept_a_token_expired_longer_ago(auth0_tenant, setting
     assert refusal(get_api_client(), auth0_tenant.mint_token(expires_in=-60)) == "Token has expired"
 
 
-# -- nbf and iat ---------------------------------------------------------------------------------------------------------
+# -- nbf and iat ---------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name, problem", [("nbf", "Token is not yet valid"), ("iat", "Token is issued in the future")])
 def test_nbf_and_iat_in_the_future_are_refused(auth0_tenant, api_client, name, problem):
@@ -355,7 +356,7 @@ def test_a_token_without_iat_is_accepted(auth0_tenant, api_client):
     assert api_client.verify_access_token(auth0_tenant.mint_token(drop=["iat"]))["sub"] == "auth0|user-1"
 
 
-# -- sub, required claims, scope, cnf ----------------------------------------------------------------------------------------
+# -- sub, required claims, scope, cnf ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("sub", [None, 5, ["auth0|user-1"], {"id": 1}, True, ""])
 def test_sub_must_be_a_string(auth0_tenant, api_client, sub):
@@ -378,7 +379,8 @@ def test_required_claims_setting_accepts_a_token_with_them(auth0_tenant, setting
     from django_auth0_api.conf import get_api_client
 
     settings.AUTH0_API = auth0_tenant.settings(REQUIRED_CLAIMS=["org_id"])
-    assert get_api_client().verify_access_token(auth0_tenant.mint_token(claims={"org_id": "org_1"}))["org_id"] == "org_1"
+    token = auth0_tenant.mint_token(claims={"org_id": "org_1"})
+    assert get_api_client().verify_access_token(token)["org_id"] == "org_1"
 
 
 def test_required_claims_argument_of_the_seed_api(auth0_tenant, api_client):
@@ -397,7 +399,7 @@ def test_a_malformed_cnf_is_refused(auth0_tenant, api_client, cnf):
     assert refusal(api_client, auth0_tenant.mint_token(claims={"cnf": cnf})) == "Claim cnf is malformed"
 
 
-# -- act ---------------------------------------------------------------------------------------------------------------------
+# -- act -----------------------------------------------------------------------------------------------------
 
 def chain(depth):
     act = None
@@ -423,7 +425,7 @@ def test_a_malformed_act_is_invalid_token(auth0_tenant, api_client, act):
     assert refusal(api_client, auth0_tenant.mint_token(claims={"act": act})) == "Claim act is malformed"
 
 
-# -- hostile payloads -----------------------------------------------------------------------------------------------------------
+# -- hostile payloads ----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("payload", [b"[1, 2, 3]", b'"text"', b"null", b"[" * 2500 + b"]" * 2500,
                                      b"\xc3\x28", b'{"iss": "x", "exp": NaN}'])
@@ -439,7 +441,7 @@ def test_binary_and_non_ascii_tokens_are_malformed(auth0_tenant, api_client, tok
     assert network_calls(auth0_tenant) == 0
 
 
-# -- DOMAINS -------------------------------------------------------------------------------------------------------------------------
+# -- DOMAINS -------------------------------------------------------------------------------------------------
 
 @pytest.fixture
 def second_tenant(auth0_tenant):
@@ -552,7 +554,7 @@ def test_domains_resolver_returning_bad_domains_refuses(auth0_tenant, settings):
     assert refusal(get_api_client(), auth0_tenant.mint_token()) == "Issuer is not accepted"
 
 
-# -- the verified-token cache ------------------------------------------------------------------------------------------------------
+# -- the verified-token cache --------------------------------------------------------------------------------
 
 def test_a_second_verification_of_a_token_makes_no_fetch_and_no_signature_work(auth0_tenant, settings):
     from django_auth0_api.conf import get_api_client
@@ -579,9 +581,10 @@ def test_a_key_rotation_clears_the_verified_token_cache(auth0_tenant, settings):
 
 
 def test_exp_is_checked_again_on_each_cache_hit(auth0_tenant, api_client):
-    token = auth0_tenant.mint_token(claims={"exp": time.time() + 0.6})
+    exp = time.time() + 1.0
+    token = auth0_tenant.mint_token(claims={"exp": exp})
     assert api_client.verify_access_token(token)["sub"] == "auth0|user-1"
-    time.sleep(0.7)
+    time.sleep(max(0.0, exp - time.time()) + 0.05)
     assert refusal(api_client, token) == "Token has expired"
 
 

@@ -4,15 +4,15 @@ import json
 
 import pytest
 import requests
+from conftest import BARE_CHALLENGE, bearer
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory
 from rest_framework.views import APIView
 
-from conftest import BARE_CHALLENGE, bearer
 from django_auth0_api import VerifiedToken
-from django_auth0_api.authentication import AuthenticationRefused, Auth0Authentication
+from django_auth0_api.authentication import Auth0Authentication, AuthenticationRefused
 from django_auth0_api.drf import exception_handler
 from django_auth0_api.errors import UseDpopNonceError
 from django_auth0_api.users import TokenUser
@@ -113,7 +113,7 @@ def test_request_auth_is_a_verified_token_with_the_delegation(drf_only, client):
     assert (body["actor"], body["delegation_chain"]) == ("agent", ["agent", "gateway"])
 
 
-# -- next to another authentication class ------------------------------------------------------------------------
+# -- next to another authentication class --------------------------------------------------------------------
 
 def test_a_foreign_scheme_is_left_to_the_next_class(auth0_tenant):
     assert call(TwoClassesView, HTTP_AUTHORIZATION="Basic dXNlcjpwYXNz") == (
@@ -137,7 +137,8 @@ def test_a_bad_bearer_token_is_not_left_to_the_next_class(auth0_tenant):
 def test_authenticate_returns_user_and_verified_token(auth0_tenant):
     request = APIView().initialize_request(APIRequestFactory().get("/", **bearer(auth0_tenant.mint_token())))
     user, token = Auth0Authentication().authenticate(request)
-    assert (type(user), type(token), user.username, token.scheme) == (TokenUser, VerifiedToken, "auth0|user-1", "Bearer")
+    assert (type(user), type(token), user.username, token.scheme) == (
+        TokenUser, VerifiedToken, "auth0|user-1", "Bearer")
 
 
 def test_authenticate_returns_none_without_credentials(auth0_tenant):
@@ -156,7 +157,7 @@ def test_authenticate_header_in_required_mode(auth0_tenant, settings):
     assert Auth0Authentication().authenticate_header(request) == 'DPoP algs="ES256"'
 
 
-# -- with the middleware as well --------------------------------------------------------------------------------------
+# -- with the middleware as well -----------------------------------------------------------------------------
 
 def test_with_the_middleware_a_bad_token_is_answered_by_the_middleware(auth0_tenant, client):
     assert answer(client.get("/api/me", **bearer(auth0_tenant.mint_token(expires_in=-1)))) == (
@@ -173,7 +174,7 @@ def test_with_the_middleware_a_valid_token_authenticates(auth0_tenant, client):
     assert client.get("/api/me", **bearer(auth0_tenant.mint_token())).json()["sub"] == "auth0|user-1"
 
 
-# -- DRF's exception handler and the nonce ------------------------------------------------------------------------------
+# -- DRF's exception handler and the nonce -------------------------------------------------------------------
 
 def test_the_package_exception_handler_adds_the_dpop_nonce(auth0_tenant):
     refused = AuthenticationRefused(UseDpopNonceError("n0nce"))

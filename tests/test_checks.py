@@ -169,4 +169,5 @@ def test_checks_never_build_the_client(conf):
 def test_e003_dpop_required_with_dpop_disabled(conf):
     conf.AUTH0_API = dict(GOOD, DPOP_REQUIRED=True, DPOP_ENABLED=False)
     [message] = check_settings()
-    assert (message.id, message.msg) == ("django_auth0_api.E003", "AUTH0_API is invalid: dpop_required needs dpop_enabled")
+    assert (message.id, message.msg) == (
+        "django_auth0_api.E003", "AUTH0_API is invalid: dpop_required needs dpop_enabled")

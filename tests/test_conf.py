@@ -4,9 +4,9 @@ import os
 import subprocess
 import sys
 
+from conftest import bearer
 from django.test import override_settings
 
-from conftest import bearer
 from django_auth0_api.conf import get_api_client, get_options, get_settings
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -3,10 +3,10 @@
 import json
 
 import pytest
+from conftest import BARE_CHALLENGE, bearer
 from django.http import JsonResponse
 from django.test import RequestFactory
 
-from conftest import BARE_CHALLENGE, bearer
 from django_auth0_api.decorators import auth0_required
 
 

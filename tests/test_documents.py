@@ -145,7 +145,7 @@ def test_after_a_failed_fetch_the_fleet_backs_off_without_fetching():
     started = time.monotonic()
     with pytest.raises(FetchError) as caught:
         SharedDocument(KEY, fetch, options()).get()
-    assert (caught.value.reason, fetch.calls, time.monotonic() - started < 0.2) == (
+    assert (caught.value.reason, fetch.calls, time.monotonic() - started < 1) == (
         "a recent fetch failed", 0, True)
 
 
@@ -174,7 +174,7 @@ def test_waiting_for_a_fetcher_that_never_finishes_times_out():
     started = time.monotonic()
     with pytest.raises(FetchError) as caught:
         SharedDocument(KEY, Fetcher({"v": 1}), options(timeout=0.2)).get()
-    assert (caught.value.timed_out, time.monotonic() - started < 0.5) == (True, True)
+    assert (caught.value.timed_out, time.monotonic() - started < 1) == (True, True)
 
 
 # -- a broken cache -------------------------------------------------------------------------------------------

@@ -115,7 +115,7 @@ def test_a_server_that_does_not_answer_times_out_within_the_timeout(local_server
     port = local_server(Sleepy)
     started = time.monotonic()
     error = fetch_error(f"http://127.0.0.1:{port}/", timeout=0.5)
-    assert (error.timed_out, time.monotonic() - started < 1.0) == (True, True)
+    assert (error.timed_out, time.monotonic() - started < 1.25) == (True, True)  # the server answers after 3 s
 
 
 def test_a_server_that_drips_its_body_times_out_within_the_timeout(local_server):
@@ -133,7 +133,7 @@ def test_a_server_that_drips_its_body_times_out_within_the_timeout(local_server)
     port = local_server(Drip)
     started = time.monotonic()
     error = fetch_error(f"http://127.0.0.1:{port}/", timeout=0.5)
-    assert (error.reason, time.monotonic() - started < 1.0) == ("timed out", True)
+    assert (error.reason, time.monotonic() - started < 1.25) == ("timed out", True)  # the drip lasts 20 s
 
 
 def test_a_body_without_content_length_over_1_mib_is_refused(local_server):

@@ -10,14 +10,14 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 import requests
+from conftest import bearer
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
-from conftest import bearer
 from django_auth0_api.client import ApiClient
-from django_auth0_api.conf import get_api_client, get_options
+from django_auth0_api.conf import get_options
 from django_auth0_api.documents import cache_key
 from django_auth0_api.testing import FakeTenant, calls_to
 
@@ -111,7 +111,8 @@ def test_a_slow_jwks_is_answered_within_http_timeout(client, settings, local_ser
     started = time.monotonic()
     response = get(client, tenant["t"].mint_token())
     elapsed = time.monotonic() - started
-    assert (response.status_code, response["Retry-After"], elapsed < 1.5) == (503, "30", True)
+    # The JWKS answers after 3 s: 503 well before, within HTTP_TIMEOUT plus a margin.
+    assert (response.status_code, response["Retry-After"], elapsed < 2.0) == (503, "30", True)
 
 
 def test_a_real_local_tenant_over_http_verifies(client, settings, local_server):
@@ -135,7 +136,7 @@ def test_a_real_local_tenant_over_http_verifies(client, settings, local_server):
     assert get(client, tenant["t"].mint_token()).json()["sub"] == "auth0|user-1"
 
 
-# -- warm keys through an outage ------------------------------------------------------------------------------
+# -- warm keys through an outage -----------------------------------------------------------------------------
 
 def test_warm_keys_serve_through_an_outage(auth0_tenant, client):
     assert get(client, auth0_tenant.mint_token()).status_code == 200
@@ -161,7 +162,7 @@ def test_a_stale_copy_in_the_shared_cache_serves_a_new_process_through_an_outage
     assert other_process.verify_access_token(auth0_tenant.mint_token())["sub"] == "auth0|user-1"
 
 
-# -- refused documents: never cached --------------------------------------------------------------------------
+# -- refused documents: never cached -------------------------------------------------------------------------
 
 def test_a_discovery_document_of_another_issuer_is_refused(auth0_tenant, client):
     fail(auth0_tenant, auth0_tenant.discovery_url,
@@ -207,7 +208,7 @@ def test_the_next_good_jwks_after_the_backoff_is_used(auth0_tenant, client):
     assert get(client, auth0_tenant.mint_token()).status_code == 200
 
 
-# -- individual keys -----------------------------------------------------------------------------------------------
+# -- individual keys -----------------------------------------------------------------------------------------
 
 def with_keys(tenant, *extra, replace=False):
     keys = list(extra) + ([] if replace else tenant.jwks()["keys"])
@@ -258,7 +259,7 @@ def test_a_key_without_alg_label_fits_by_its_type(auth0_tenant, client):
 
 
 def test_an_rsa_key_under_2048_bits_is_refused(auth0_tenant, client):
-    small = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    small = rsa.generate_private_key(public_exponent=65537, key_size=1024)  # noqa: S505 (must be refused)
     with_keys(auth0_tenant, dict(RSAAlgorithm.to_jwk(small.public_key(), as_dict=True), kid="small", alg="RS256"))
     token = auth0_tenant.mint_token(kid="small", key=small)
     assert error_of(get(client, token)) == (401, "Signing key does not fit the token's algorithm")
@@ -271,7 +272,7 @@ def test_an_ec_key_does_not_verify_an_rs256_token(auth0_tenant, client):
         401, "Signing key does not fit the token's algorithm")
 
 
-# -- rotation and unknown kids --------------------------------------------------------------------------------------
+# -- rotation and unknown kids -------------------------------------------------------------------------------
 
 def test_a_rotation_costs_exactly_one_refetch(auth0_tenant, client):
     assert get(client, auth0_tenant.mint_token()).status_code == 200
@@ -326,7 +327,7 @@ def test_a_refetch_returning_garbage_keeps_the_last_good_set(auth0_tenant, clien
         200, auth0_tenant.jwks())
 
 
-# -- TTLs -------------------------------------------------------------------------------------------------------------------
+# -- TTLs ----------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("cache_control, ttl", [("max-age=5", 30), ("max-age=120", 120), ("max-age=99999", 600),
                                                 (None, 600)])
@@ -338,7 +339,7 @@ def test_cache_ttl_is_lowered_by_max_age_but_never_below_30(auth0_tenant, client
     assert round(entry.fresh_until - entry.fetched_at) == ttl
 
 
-# -- a warm request makes no cache round trip ----------------------------------------------------------------------------
+# -- a warm request makes no cache round trip ----------------------------------------------------------------
 
 class CountingCache(LocMemCache):
     """LocMemCache that counts the calls it receives (the cache, not our code, is observed)."""

@@ -167,7 +167,9 @@ def test_jwks_outage_fails_no_request_while_keys_are_cached(start_fleet):
     warm(fleet, before[0])
     with Load(fleet.url, "before", before) as load:
         load.run_for(0.5)
+        t0 = time.monotonic()
         fleet.stop_tenant()
+        print("STOP took", time.monotonic() - t0, len(load.outcomes))
         load.pool = ("during", during)
         load.run_for(1.5)
     assert (load.statuses("before"), load.statuses("during")) == ({200: load.count("before")},

@@ -5,9 +5,9 @@ import logging
 
 import pytest
 import requests
+from conftest import bearer
 from django.core.cache.backends.locmem import LocMemCache
 
-from conftest import bearer
 from django_auth0_api.errors import BaseAuthError
 from django_auth0_api.testing import DpopKey, _rsa_key
 
@@ -69,7 +69,7 @@ def test_an_outage_whose_exception_quotes_a_token_leaves_no_trace(auth0_tenant, 
     assert leaks(records, parts(token)) == []  # ...without the token
 
 
-def test_a_refetch_failure_and_a_bad_discovery_leave_no_trace(auth0_tenant, client, records):
+def test_a_failed_refetch_whose_body_quotes_a_token_leaves_no_trace(auth0_tenant, client, records):
     good = auth0_tenant.mint_token()
     client.get("/plain/me", **bearer(good))
     auth0_tenant.responses.replace("GET", auth0_tenant.jwks_url, status=500, body=f"error for {good}")

@@ -6,7 +6,6 @@ import re
 
 import pytest
 import requests
-
 from conftest import BARE_CHALLENGE, b64url, bearer, segment, sign_rs256, tenant_claims
 
 # A WWW-Authenticate value made of challenges whose parameters are all quoted

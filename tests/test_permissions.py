@@ -3,12 +3,12 @@
 import json
 
 import pytest
+from conftest import BARE_CHALLENGE, bearer
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory
 from rest_framework.views import APIView
 
-from conftest import BARE_CHALLENGE, bearer
 from django_auth0_api.authentication import Auth0Authentication
 from django_auth0_api.permissions import TokenHasPermission, TokenHasScope
 

@@ -1,15 +1,15 @@
 """django_auth0_api.users: `request.user` for a verified token, and USER_RESOLVER."""
 
 import pytest
+from conftest import bearer
 from django.http import JsonResponse
 from django.urls import path
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from conftest import bearer
 from django_auth0_api import TokenUser, VerifiedToken
-from django_auth0_api.users import resolve_user
 from django_auth0_api.options import ApiClientOptions
+from django_auth0_api.users import resolve_user
 
 
 class AppUser:

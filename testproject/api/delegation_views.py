@@ -25,7 +25,7 @@ from django_auth0_api import get_api_client
 from django_auth0_api.authentication import AuthenticationRefused
 from django_auth0_api.claims import audience_matches
 from django_auth0_api.conf import get_options
-from django_auth0_api.errors import ApiError, VerifyAccessTokenError
+from django_auth0_api.errors import VerifyAccessTokenError
 from django_auth0_api.permissions import TokenHasScope
 
 CALENDAR_SCOPE = "calendar:read"
@@ -59,11 +59,9 @@ class McpCalendarView(APIView):
 
     def get(self, request):
         # The incoming token is verified already (Auth0Authentication); exchange the raw token.
-        try:
-            exchanged = get_api_client().get_token_on_behalf_of(
-                request.auth.token, audience=calendar_audience(), scope=CALENDAR_SCOPE)
-        except ApiError as exc:
-            return exchange_failed(exc)
+        # A failed exchange (ApiError) becomes a 502/503/504 in django_auth0_api.drf.exception_handler.
+        exchanged = get_api_client().get_token_on_behalf_of(
+            request.auth.token, audience=calendar_audience(), scope=CALENDAR_SCOPE)
         try:
             reply = requests.get(downstream_url("/api/calendar/events"), timeout=DOWNSTREAM_TIMEOUT,
                                  allow_redirects=False,
@@ -93,13 +91,3 @@ class CalendarEventsView(APIView):
             "delegation_chain": token.delegation_chain,  # for audit: current actor first
             "events": [{"title": "Team sync", "start": "2030-01-07T09:00:00Z"}],
         })
-
-
-def exchange_failed(exc: ApiError) -> Response:
-    """The tenant refused or could not be reached: a gateway failure of this API,
-    not the caller's (their token was verified). A rate limit asks them to wait."""
-    body = {"error": "token_exchange_failed", "error_description": exc.get_error_description(),
-            "exchange_error": exc.get_error_code()}
-    if exc.get_status_code() in (429, 503):
-        return Response(body, status=503, headers={"Retry-After": exc.retry_after or "30"})
-    return Response(body, status=504 if exc.get_status_code() == 504 else 502)
