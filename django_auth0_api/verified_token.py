@@ -2,48 +2,75 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import FrozenInstanceError
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from .claims import copy_json, permissions_of, scopes_of
 from .delegation import get_delegation_chain
 
 
-@dataclass(frozen=True, eq=False)
 class VerifiedToken:
-    token: str = field(repr=False)
-    claims: Mapping[str, Any]
-    scheme: str = "Bearer"
-    proof_claims: Mapping[str, Any] | None = None
+    """A verified access token, read-only.
 
-    def __post_init__(self):
-        # Deep copies: a view that changes a nested claim (`permissions`,
-        # `act`) changes its own copy, not the verified-token cache.
-        object.__setattr__(self, "claims", MappingProxyType(copy_json(dict(self.claims))))
-        if self.proof_claims is not None:
-            object.__setattr__(self, "proof_claims", MappingProxyType(copy_json(dict(self.proof_claims))))
+    The claims come from the verified-token cache, which serves the next
+    request too: the derived attributes read them in place, and `claims`
+    hands out a deep, read-only copy, made on first use only.
+    """
+
+    __slots__ = ("token", "scheme", "_claims", "_proof_claims", "_claims_view", "_proof_view")
+
+    def __init__(self, token: str, claims: Mapping[str, Any], scheme: str = "Bearer",
+                 proof_claims: Mapping[str, Any] | None = None):
+        init = object.__setattr__
+        init(self, "token", token)
+        init(self, "scheme", scheme)
+        init(self, "_claims", dict(claims))
+        init(self, "_proof_claims", None if proof_claims is None else dict(proof_claims))
+        init(self, "_claims_view", None)
+        init(self, "_proof_view", None)
+
+    def __setattr__(self, name, value):
+        raise FrozenInstanceError(f"cannot assign to field {name!r}: VerifiedToken is read-only")
+
+    __delattr__ = __setattr__
+
+    def __repr__(self) -> str:
+        return f"VerifiedToken(sub={self.sub!r}, scheme={self.scheme!r})"
+
+    @property
+    def claims(self) -> Mapping[str, Any]:
+        if self._claims_view is None:
+            object.__setattr__(self, "_claims_view", MappingProxyType(copy_json(self._claims)))
+        return self._claims_view
+
+    @property
+    def proof_claims(self) -> Mapping[str, Any] | None:
+        if self._proof_claims is not None and self._proof_view is None:
+            object.__setattr__(self, "_proof_view", MappingProxyType(copy_json(self._proof_claims)))
+        return self._proof_view
 
     @property
     def sub(self) -> str:
-        return self.claims["sub"]
+        return self._claims["sub"]
 
     @property
     def issuer(self) -> str:
-        return self.claims["iss"]
+        return self._claims["iss"]
 
     @property
     def scopes(self) -> frozenset[str]:
-        return scopes_of(self.claims)
+        return scopes_of(self._claims)
 
     @property
     def permissions(self) -> frozenset[str]:
-        return permissions_of(self.claims)
+        return permissions_of(self._claims)
 
     @property
     def delegation_chain(self) -> list[str]:
         """Every actor's `sub`, newest first."""
-        return get_delegation_chain(self.claims)
+        return get_delegation_chain(self._claims)
 
     @property
     def actor(self) -> str | None:
@@ -53,5 +80,5 @@ class VerifiedToken:
 
     @property
     def jkt(self) -> str | None:
-        cnf = self.claims.get("cnf")
+        cnf = self._claims.get("cnf")
         return cnf.get("jkt") if isinstance(cnf, Mapping) else None
