@@ -46,9 +46,9 @@ def check_settings(app_configs=None, **kwargs):
         return [Error("AUTH0_API is not set or not a dict.", hint="Set AUTH0_API = {'DOMAIN': ..., 'AUDIENCE': ...}.",
                       id=_P + "E001")]
     messages = []
-    for key in sorted(raw):
+    for key in sorted(raw, key=str):
         if key not in SETTING_NAMES:
-            close = difflib.get_close_matches(key, sorted(SETTING_NAMES), n=1)
+            close = difflib.get_close_matches(str(key), sorted(SETTING_NAMES), n=1)
             hint = f"Did you mean {close[0]}?" if close else "Remove it; see the README's settings table."
             messages.append(Warning(f"AUTH0_API has an unknown key {key!r}.", hint=hint, id=_P + "W001"))
         elif not _type_ok(key, raw[key]):

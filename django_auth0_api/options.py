@@ -90,12 +90,9 @@ class ApiClientOptions:
 
     @classmethod
     def from_settings(cls, conf: dict[str, Any]) -> "ApiClientOptions":
-        known = {f.name for f in fields(cls)}
-        kwargs = {}
-        for key, value in conf.items():
-            name = SETTING_TO_OPTION.get(key, key.lower())
-            if name in known:
-                kwargs[name] = value
+        # Only the documented names: `checks` reports anything else (W001).
+        kwargs = {SETTING_TO_OPTION.get(key, str(key).lower()): value
+                  for key, value in conf.items() if key in SETTING_NAMES}
         return cls(**kwargs)
 
 

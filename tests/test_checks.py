@@ -171,3 +171,9 @@ def test_e003_dpop_required_with_dpop_disabled(conf):
     [message] = check_settings()
     assert (message.id, message.msg) == (
         "django_auth0_api.E003", "AUTH0_API is invalid: dpop_required needs dpop_enabled")
+
+
+def test_a_key_that_is_not_a_string_is_reported_as_unknown(settings):
+    settings.AUTH0_API = {"DOMAIN": "tenant.example.auth0.com", "AUDIENCE": "https://api.example.com", 7: "x"}
+    assert [(m.id, m.msg) for m in check_settings() if m.id.endswith("W001")] == [
+        ("django_auth0_api.W001", "AUTH0_API has an unknown key 7.")]
