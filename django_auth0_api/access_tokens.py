@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from django.utils.module_loading import import_string
 
@@ -113,7 +114,7 @@ class AccessTokenVerifier:
             return known
         header = jws.decode_segment(header_b64)
         alg, kid, typ = header.get("alg"), header.get("kid"), header.get("typ")
-        if alg not in self.options.algorithms or not jws.is_supported(alg):
+        if not jws.is_supported(alg) or alg not in self.options.algorithms:
             raise VerifyAccessTokenError("Algorithm is not accepted")
         if "crit" in header:
             raise VerifyAccessTokenError("Critical header parameters are not supported")

@@ -59,7 +59,8 @@ def check_settings(app_configs=None, **kwargs):
     try:
         options = ApiClientOptions.from_settings(get_settings())
     except (ConfigurationError, TypeError) as exc:
-        return messages + [Error(f"AUTH0_API is invalid: {exc}", hint="See the README's settings table.", id=_P + "E003")]
+        return messages + [Error(f"AUTH0_API is invalid: {exc}", hint="See the README's settings table.",
+                                 id=_P + "E003")]
     return messages + _check_cache(options) + _check_nonce_handler(options) + _check_resolver(options)
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .access_tokens import AccessTokenVerifier
 from .claims import copy_json
@@ -49,7 +50,8 @@ class ApiClient:
                 raise VerifyAccessTokenError("Access token is not DPoP-bound")
             return dict(self.dpop.verify(proof, access_token, http_method, http_url, jkt))
         except BaseAuthError as exc:
-            raise exc.with_scheme("DPoP")  # the token came with a proof: its challenge is DPoP's
+            exc.with_scheme("DPoP")  # the token came with a proof: its challenge is DPoP's
+            raise
 
     def verify_request(self, headers, http_method: str | None = None, http_url: str | None = None) -> dict[str, Any]:
         """Bearer or DPoP, whichever the request carries; the token's claims."""
@@ -84,7 +86,8 @@ class ApiClient:
             url = http_url() if callable(http_url) else http_url
             proof_claims = self.dpop.verify(credentials.proofs[0], credentials.token, http_method, url, jkt)
         except BaseAuthError as exc:
-            raise exc.with_scheme(scheme)
+            exc.with_scheme(scheme)
+            raise
         return VerifiedToken(credentials.token, claims, scheme, proof_claims)
 
     # -- token exchange -------------------------------------------------------

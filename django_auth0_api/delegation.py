@@ -6,7 +6,8 @@ nested `act` members are earlier actors, for audit and attribution.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 MAX_DEPTH = 10
 
@@ -33,7 +34,8 @@ def validate_act(claims: Mapping[str, Any]) -> None:
 
 def get_delegation_chain(claims: Mapping[str, Any]) -> list[str]:
     """Every actor's `sub`, the current actor first; `[]` without delegation."""
-    chain, act = [], claims.get("act") if isinstance(claims, Mapping) else None
+    chain: list[str] = []
+    act = claims.get("act") if isinstance(claims, Mapping) else None
     while isinstance(act, Mapping) and isinstance(act.get("sub"), str) and len(chain) < MAX_DEPTH:
         chain.append(act["sub"])
         act = act.get("act")

@@ -36,7 +36,7 @@ class BaseAuthError(Exception):
 
         return {"WWW-Authenticate": build_challenge(options or get_options(), self)}
 
-    def with_scheme(self, scheme: str | None) -> "BaseAuthError":
+    def with_scheme(self, scheme: str | None) -> BaseAuthError:
         if self.scheme is None:
             self.scheme = scheme
         return self

@@ -26,7 +26,7 @@ def header_values(headers, name: str) -> list:
     """Every value of header `name` (case-insensitive) in a mapping or a list
     of pairs; a server that joined repeated headers left commas behind."""
     items = headers.items() if hasattr(headers, "items") else headers or ()
-    values = []
+    values: list = []
     for key, value in items:
         if isinstance(key, str) and key.lower() == name:
             values.extend(value if isinstance(value, (list, tuple)) else [value])

@@ -10,7 +10,8 @@ import json
 import os
 import threading
 import time
-from typing import Mapping, NamedTuple
+from collections.abc import Mapping
+from typing import NamedTuple
 
 import requests
 from requests.adapters import HTTPAdapter

@@ -11,6 +11,7 @@ import base64
 import hashlib
 import json
 import re
+from typing import TypeGuard
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm, RSAPSSAlgorithm
@@ -81,7 +82,7 @@ def decode_segment(segment: str) -> dict:
     return parse_json_object(b64decode(segment))
 
 
-def is_supported(alg) -> bool:
+def is_supported(alg: object) -> TypeGuard[str]:
     return isinstance(alg, str) and alg in _ALGORITHMS
 
 
@@ -119,9 +120,11 @@ def verify_signature(alg: str, key, signing_input: bytes, signature: bytes) -> b
         return False
 
 
-def thumbprint(jwk: dict) -> str:
+def thumbprint(jwk: object) -> str:
     """RFC 7638 SHA-256 thumbprint, base64url."""
-    kty = jwk.get("kty") if isinstance(jwk, dict) else None
+    if not isinstance(jwk, dict):
+        raise JWSError("JWK is not an object")
+    kty = jwk.get("kty")
     members = _THUMBPRINT_MEMBERS.get(kty) if isinstance(kty, str) else None
     if members is None or not all(isinstance(jwk.get(m), str) for m in members):
         raise JWSError("JWK lacks thumbprint members")

@@ -20,7 +20,7 @@ from .jws import b64encode
 WINDOW = 300
 _SALT = "django_auth0_api.dpop-nonce"
 _NONCE_LENGTH = 24  # base64url of 18 bytes
-_NONCE = re.compile(r"[A-Za-z0-9_-]{%d}" % _NONCE_LENGTH)
+_NONCE = re.compile(rf"[A-Za-z0-9_-]{{{_NONCE_LENGTH}}}")
 
 
 def _window(now: float | None) -> int:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import ipaddress
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from functools import cached_property
-from typing import Any, Callable, Sequence
+from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
 from .errors import ConfigurationError
@@ -89,7 +90,7 @@ class ApiClientOptions:
         return "required" if self.dpop_required else "allowed"
 
     @classmethod
-    def from_settings(cls, conf: dict[str, Any]) -> "ApiClientOptions":
+    def from_settings(cls, conf: dict[str, Any]) -> ApiClientOptions:
         # Only the documented names: `checks` reports anything else (W001).
         kwargs = {SETTING_TO_OPTION.get(key, str(key).lower()): value
                   for key, value in conf.items() if key in SETTING_NAMES}
@@ -132,11 +133,13 @@ def insecure_http_allowed(host: str | None, allow_insecure_http: bool) -> bool:
         return False
 
 
-def is_allowed_endpoint(url, allow_insecure_http: bool) -> bool:
+def is_allowed_endpoint(url: object, allow_insecure_http: bool) -> TypeGuard[str]:
     """An https URL, or plain http to loopback when ALLOW_INSECURE_HTTP says so."""
+    if not isinstance(url, str):
+        return False
     try:
-        parts = urlsplit(url) if isinstance(url, str) else None
-        host = parts.hostname if parts else None
+        parts = urlsplit(url)
+        host = parts.hostname
     except ValueError:  # e.g. an unbalanced IPv6 bracket
         return False
     return bool(host) and (parts.scheme == "https"
@@ -158,5 +161,6 @@ def _algorithms(name: str, value) -> tuple[str, ...]:
     algorithms = _strings(name, value)
     refused = [alg for alg in algorithms if alg not in ASYMMETRIC_ALGORITHMS]
     if refused:
-        raise ConfigurationError(f"{name} may list only asymmetric algorithms: {', '.join(sorted(ASYMMETRIC_ALGORITHMS))}")
+        allowed = ", ".join(sorted(ASYMMETRIC_ALGORITHMS))
+        raise ConfigurationError(f"{name} may list only asymmetric algorithms: {allowed}")
     return algorithms

@@ -44,11 +44,11 @@ class TokenHasScope(_TokenHas):
     """Every scope in the view's `required_scopes` must be in the token's `scope`."""
 
     view_attribute = "required_scopes"
-    token_attribute = "scopes"
+    token_attribute = "scopes"  # noqa: S105 (an attribute name, not a secret)
 
 
 class TokenHasPermission(_TokenHas):
     """Every entry of the view's `required_permissions` must be in `permissions`."""
 
     view_attribute = "required_permissions"
-    token_attribute = "permissions"
+    token_attribute = "permissions"  # noqa: S105 (an attribute name, not a secret)

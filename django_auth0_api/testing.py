@@ -16,6 +16,8 @@ import functools
 import json
 import time
 import uuid
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qsl, unquote_plus
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
@@ -33,13 +35,14 @@ CONNECTION_TOKEN_TYPE = "http://auth0.com/oauth/token-type/federated-connection-
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _rsa_key(index: int):
     # Generating RSA keys is slow; a test run needs only a few.
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-_CURVES = {"ES256": ec.SECP256R1, "ES384": ec.SECP384R1, "ES512": ec.SECP521R1}
+_CURVES: dict[str, Callable[[], ec.EllipticCurve]] = {
+    "ES256": ec.SECP256R1, "ES384": ec.SECP384R1, "ES512": ec.SECP521R1}
 
 
 class DpopKey:
@@ -69,7 +72,7 @@ class FakeTenant:
         self.audience = audience
         self.issuer = f"{scheme}://{domain}/"
         self.client_id = "test-client-id"
-        self.client_secret = "test-client-secret"
+        self.client_secret = "test-client-secret"  # noqa: S105 (the fake tenant's, public by design)
         self._key_index = 0
         self.keys = {self._new_kid(): signing_key or _rsa_key(0)}
         self.kid = next(iter(self.keys))
@@ -99,10 +102,10 @@ class FakeTenant:
         with open(key_file, "wb") as handle:
             handle.write(pem)
         scheme = self.issuer.split("://", 1)[0]
-        return dict(zip(self.ENVIRONMENT, (self.domain, scheme, self.audience, key_file)))
+        return dict(zip(self.ENVIRONMENT, (self.domain, scheme, self.audience, key_file), strict=True))
 
     @classmethod
-    def from_environment(cls, environ=None) -> "FakeTenant":
+    def from_environment(cls, environ=None) -> FakeTenant:
         import os
 
         from cryptography.hazmat.primitives import serialization
@@ -267,8 +270,12 @@ class FakeTenant:
             for key in self.client_keys
         ):
             return None
-        now, iat, exp, jti = time.time(), claims.get("iat"), claims.get("exp"), claims.get("jti")
-        audience = claims.get("aud") if isinstance(claims.get("aud"), list) else [claims.get("aud")]
+        now = time.time()
+        iat: Any = claims.get("iat")
+        exp: Any = claims.get("exp")
+        jti = claims.get("jti")
+        aud = claims.get("aud")
+        audience: list = aud if isinstance(aud, list) else [aud]
         if (claims.get("iss") != self.client_id or claims.get("sub") != self.client_id
                 or not {self.issuer, self.token_url} & set(audience)
                 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (iat, exp))
@@ -335,7 +342,7 @@ class FakeTenant:
                      "scope": scope, "token_type": "Bearer", "issued_token_type": CONNECTION_TOKEN_TYPE}
 
     # -- HTTP mocking ---------------------------------------------------------------
-    def mock(self, rsps) -> "FakeTenant":
+    def mock(self, rsps) -> FakeTenant:
         """Serve discovery, JWKS and the token endpoint on a `responses.RequestsMock`."""
         def answer(builder):
             def callback(request):

@@ -20,6 +20,12 @@ class VerifiedToken:
     """
 
     __slots__ = ("token", "scheme", "_claims", "_proof_claims", "_claims_view", "_proof_view")
+    token: str
+    scheme: str
+    _claims: dict[str, Any]
+    _proof_claims: dict[str, Any] | None
+    _claims_view: Mapping[str, Any] | None
+    _proof_view: Mapping[str, Any] | None
 
     def __init__(self, token: str, claims: Mapping[str, Any], scheme: str = "Bearer",
                  proof_claims: Mapping[str, Any] | None = None):
@@ -31,19 +37,22 @@ class VerifiedToken:
         init(self, "_claims_view", None)
         init(self, "_proof_view", None)
 
-    def __setattr__(self, name, value):
+    def __setattr__(self, name: str, value: Any) -> None:
         raise FrozenInstanceError(f"cannot assign to field {name!r}: VerifiedToken is read-only")
 
-    __delattr__ = __setattr__
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}: VerifiedToken is read-only")
 
     def __repr__(self) -> str:
         return f"VerifiedToken(sub={self.sub!r}, scheme={self.scheme!r})"
 
     @property
     def claims(self) -> Mapping[str, Any]:
-        if self._claims_view is None:
-            object.__setattr__(self, "_claims_view", MappingProxyType(copy_json(self._claims)))
-        return self._claims_view
+        view = self._claims_view
+        if view is None:
+            view = MappingProxyType(copy_json(self._claims))
+            object.__setattr__(self, "_claims_view", view)
+        return view
 
     @property
     def proof_claims(self) -> Mapping[str, Any] | None:

@@ -33,24 +33,28 @@ def show(title: str, response: requests.Response) -> None:
     print(f"   {response.text.strip()[:300]}")
 
 
+def get(url: str, headers: dict) -> requests.Response:
+    return requests.get(url, headers=headers, timeout=10)
+
+
 def redact(token: str) -> str:
     return token[:12] + "…(redacted)"
 
 
 def walk_through(tenant, api: str, env: dict) -> None:
     token = tenant.mint_token("auth0|alice", scope="read:messages")
-    show("Bearer token", requests.get(f"{api}/api/me", headers={"Authorization": f"Bearer {token}"}))
+    show("Bearer token", get(f"{api}/api/me", headers={"Authorization": f"Bearer {token}"}))
 
     key = DpopKey()
     bound = tenant.mint_token("auth0|alice", scope="read:messages", jkt=key.jkt)
     proof = tenant.mint_dpop_proof(key, htm="GET", htu=f"{api}/api/me", access_token=bound)
     headers = {"Authorization": f"DPoP {bound}", "DPoP": proof}
-    show("DPoP-bound token with its proof", requests.get(f"{api}/api/me", headers=headers))
-    show("the same proof replayed", requests.get(f"{api}/api/me", headers=headers))
-    show("bound token sent as Bearer", requests.get(f"{api}/api/me", headers={"Authorization": f"Bearer {bound}"}))
+    show("DPoP-bound token with its proof", get(f"{api}/api/me", headers=headers))
+    show("the same proof replayed", get(f"{api}/api/me", headers=headers))
+    show("bound token sent as Bearer", get(f"{api}/api/me", headers={"Authorization": f"Bearer {bound}"}))
 
     no_scope = tenant.mint_token("auth0|alice", scope="profile")
-    show("token without read:messages", requests.get(f"{api}/api/messages",
+    show("token without read:messages", get(f"{api}/api/messages",
                                                      headers={"Authorization": f"Bearer {no_scope}"}))
 
     print("\n== On-Behalf-Of exchange with `manage.py auth0_token_exchange`")
@@ -62,10 +66,10 @@ def walk_through(tenant, api: str, env: dict) -> None:
                             env={**os.environ, **env}, check=True)
     exchanged = json.loads(result.stdout)["access_token"]
     show(f"downstream call with the exchanged token ({redact(exchanged)})",
-         requests.get(f"{api}/api/calendar/events", headers={"Authorization": f"Bearer {exchanged}"}))
+         get(f"{api}/api/calendar/events", headers={"Authorization": f"Bearer {exchanged}"}))
 
     show("the same inside a view: /api/mcp/calendar exchanges and calls /api/calendar/events",
-         requests.get(f"{api}/api/mcp/calendar", headers={"Authorization": f"Bearer {token}"}))
+         get(f"{api}/api/mcp/calendar", headers={"Authorization": f"Bearer {token}"}))
 
 
 def main() -> int:

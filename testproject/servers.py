@@ -149,6 +149,7 @@ def rotate(tenant, keep_old: bool = True) -> str:
     kid = tenant.rotate(keep_old=keep_old)
     pem = tenant.keys[kid].private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                          serialization.NoEncryption()).decode("ascii")
-    answer = requests.post(tenant.issuer + "_tenant/rotate", data={"kid": kid, "pem": pem, "keep_old": "1" if keep_old else "0"}, timeout=5)
+    form = {"kid": kid, "pem": pem, "keep_old": "1" if keep_old else "0"}
+    answer = requests.post(tenant.issuer + "_tenant/rotate", data=form, timeout=5)
     answer.raise_for_status()
     return kid

@@ -114,7 +114,7 @@ def test_a_proof_sent_to_two_workers_at_once_is_accepted_once(api):
     with ThreadPoolExecutor(2) as pool:
         for round_ in range(ROUNDS):
             proof = api.tenant.mint_dpop_proof(key, htu=url, access_token=token)
-            outcomes[round_] = list(pool.map(lambda index: send(round_, index, proof), range(2)))
+            outcomes[round_] = list(pool.map(send, [round_, round_], [0, 1], [proof, proof]))
 
     for round_, answers in outcomes.items():
         answers.sort(key=lambda answer: answer[0])

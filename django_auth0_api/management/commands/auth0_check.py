@@ -13,8 +13,7 @@ from django_auth0_api import http, jws
 from django_auth0_api.client_auth import ClientAuthentication
 from django_auth0_api.conf import get_options
 from django_auth0_api.errors import ConfigurationError
-from django_auth0_api.options import is_allowed_endpoint
-from django_auth0_api.options import issuer_for
+from django_auth0_api.options import is_allowed_endpoint, issuer_for
 
 from ._usage import UsageErrorsExit2
 
