@@ -8,8 +8,8 @@ status, body and challenge.
 
 from __future__ import annotations
 
-import hmac
 import hashlib
+import hmac
 import json
 import time
 
