@@ -99,6 +99,12 @@ class SharedDocument:
     def _fetch_once(self, stale: Entry | None) -> Entry:
         cache = self.cache
         if self._try_lock(cache, "fetching", self._options.timeout * 2 + 1):
+            # Another process may have stored a fresh copy and released the lock
+            # between our read and our lock: look again before fetching.
+            current = self.sync()
+            if current is not None and time.time() < current.fresh_until:
+                self._delete_lock(cache)
+                return current
             try:
                 entry = self._store(*self._fetch())
             except FetchError as exc:

@@ -43,7 +43,7 @@ def required_scopes(view) -> list[str]:
         if isinstance(permission, TokenHasScope):
             return True
         if isinstance(permission, AND):  # `IsAuthenticated & TokenHasScope`
-            return requires_scopes(permission.op1) or requires_scopes(permission.op2)
+            return any(requires_scopes(getattr(permission, name, None)) for name in ("op1", "op2"))
         return False
 
     try:

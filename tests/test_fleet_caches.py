@@ -80,9 +80,9 @@ def fleet(shared_cache, auth0_tenant, settings):
     return auth0_tenant
 
 
-def worker(settings, **overrides) -> ApiClient:
+def worker(settings) -> ApiClient:
     """A fresh client: another process of the fleet, with nothing in memory."""
-    return ApiClient(ApiClientOptions.from_settings({**settings.AUTH0_API, **overrides}))
+    return ApiClient(ApiClientOptions.from_settings(settings.AUTH0_API))
 
 
 def jwks_calls(tenant) -> int:
@@ -99,6 +99,20 @@ def test_second_process_verifies_with_the_shared_keys(fleet, settings):
     worker(settings).verify_access_token(fleet.mint_token(sub="first"))
     claims = worker(settings).verify_access_token(fleet.mint_token(sub="second"))
     assert (claims["sub"], jwks_calls(fleet), calls_to(fleet.responses, fleet.discovery_url)) == ("second", 1, 1)
+
+
+def test_a_cold_fleet_fetches_the_keys_once(fleet, settings):
+    clients = [worker(settings) for _ in range(8)]
+    barrier = threading.Barrier(len(clients))
+
+    def verify(index):
+        barrier.wait(timeout=5)
+        return clients[index].verify_access_token(fleet.mint_token(sub=f"cold-{index}"))["sub"]
+
+    with ThreadPoolExecutor(len(clients)) as pool:
+        subs = list(pool.map(verify, range(len(clients))))
+    assert (subs, calls_to(fleet.responses, fleet.discovery_url), jwks_calls(fleet)) == (
+        [f"cold-{index}" for index in range(8)], 1, 1)
 
 
 def rotate_under_fire(fleet, clients) -> list:

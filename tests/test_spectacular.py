@@ -54,3 +54,17 @@ def test_dpop_off_declares_only_bearer(schema, settings):
     generated = schema()
     assert (generated["components"]["securitySchemes"], generated["paths"]["/api/messages"]["get"]["security"]) == (
         {"Auth0Bearer": BEARER}, [{"Auth0Bearer": ["read:messages"]}])
+
+
+def test_scopes_behind_a_composed_permission_are_required():
+    from rest_framework.permissions import IsAuthenticated
+    from rest_framework.views import APIView
+
+    from django_auth0_api.permissions import TokenHasScope
+    from django_auth0_api.spectacular import required_scopes
+
+    class Composed(APIView):
+        permission_classes = [IsAuthenticated & TokenHasScope]
+        required_scopes = ["write:messages", "read:messages"]
+
+    assert required_scopes(Composed()) == ["write:messages", "read:messages"]

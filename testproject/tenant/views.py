@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_auth0_api.testing import FakeTenant
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def tenant() -> FakeTenant:
     """The tenant of this process: its address and key come from the environment,
     so the demo script (which mints the user's tokens) shares them."""
