@@ -22,21 +22,30 @@ class Credentials:
     proofs: tuple[str, ...] = field(default=(), repr=False)
 
 
-def header_values(headers, name: str) -> list:
+def header_values(headers, name: str) -> list[str]:
     """Every value of header `name` (case-insensitive) in a mapping or a list
     of pairs; a server that joined repeated headers left commas behind."""
+    return _collect(headers, (name,))[name]
+
+
+def _collect(headers, names: tuple[str, ...]) -> dict[str, list[str]]:
+    # One pass over the headers for every name wanted: this runs per request.
+    found: dict[str, list[str]] = {name: [] for name in names}
     items = headers.items() if hasattr(headers, "items") else headers or ()
-    values: list = []
     for key, value in items:
-        if isinstance(key, str) and key.lower() == name:
-            values.extend(value if isinstance(value, (list, tuple)) else [value])
-    if not all(isinstance(v, str) for v in values):
-        raise InvalidRequestError("Header values must be strings")
-    return [part.strip() for value in values for part in value.split(",")]
+        values = found.get(key.lower()) if isinstance(key, str) else None
+        if values is None:
+            continue
+        for one in value if isinstance(value, (list, tuple)) else (value,):
+            if not isinstance(one, str):
+                raise InvalidRequestError("Header values must be strings")
+            values.extend(part.strip() for part in one.split(","))
+    return found
 
 
 def read_credentials(headers, options) -> Credentials:
-    authorization = header_values(headers, "authorization")
+    found = _collect(headers, ("authorization", "dpop"))
+    authorization = found["authorization"]
     if not authorization or authorization == [""]:
         raise MissingAuthorizationError()
     if len(authorization) > 1:
@@ -48,7 +57,7 @@ def read_credentials(headers, options) -> Credentials:
     token = token.strip()
     if not token or len(token.split()) != 1:
         raise InvalidRequestError(f"{scheme} scheme needs exactly one token", scheme=scheme)
-    proofs = tuple(header_values(headers, "dpop")) if options.dpop_enabled else ()
+    proofs = tuple(found["dpop"]) if options.dpop_enabled else ()
     if scheme == "DPoP":
         if not proofs or proofs == ("",):
             raise InvalidRequestError("DPoP scheme without a DPoP proof header", scheme=scheme)
