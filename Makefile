@@ -38,7 +38,7 @@ package: venv
 
 # The matrix without the real-server tests, which `make test` runs once.
 tox: venv
-	$(BIN)/tox run-parallel --parallel 2 --parallel-no-spinner $(addprefix --discover ,$(INTERPRETERS)) -- -q -m "not servers"
+	$(BIN)/tox run-parallel --parallel 2 --parallel-no-spinner $(if $(INTERPRETERS),--discover $(INTERPRETERS)) -- -q -m "not servers"
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .tox

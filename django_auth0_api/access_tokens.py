@@ -17,6 +17,7 @@ from typing import Any
 from django.utils.module_loading import import_string
 
 from . import jws
+from .bounded_cache import BoundedCache
 from .claims import audience_matches, is_numeric_date
 from .delegation import MalformedActClaim, validate_act
 from .errors import ConfigurationError, VerifyAccessTokenError
@@ -29,23 +30,6 @@ VERIFIED_CACHE_SIZE = 4096
 _HEADER_CACHE_SIZE = 256
 
 logger = logging.getLogger("django_auth0_api")
-
-
-class BoundedCache(dict):
-    """A dict that forgets its oldest entries past `limit` (thread-safe enough:
-    losing a race only costs a cache miss)."""
-
-    def __init__(self, limit: int):
-        super().__init__()
-        self.limit = limit
-
-    def put(self, key, value) -> None:
-        while len(self) >= self.limit:
-            try:
-                del self[next(iter(self))]
-            except (KeyError, RuntimeError, StopIteration):
-                break
-        self[key] = value
 
 
 class AccessTokenVerifier:

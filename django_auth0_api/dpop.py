@@ -31,7 +31,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.cache import caches
 
 from . import jws
-from .access_tokens import MAX_TOKEN_LENGTH, BoundedCache
+from .access_tokens import MAX_TOKEN_LENGTH
+from .bounded_cache import BoundedCache
 from .claims import is_numeric_date
 from .errors import InvalidDpopProofError, ServiceUnavailableError, UseDpopNonceError, VerifyAccessTokenError
 from .nonces import current_nonce, is_valid_nonce

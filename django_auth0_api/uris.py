@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, urlsplit
 
-from .access_tokens import BoundedCache
+from .bounded_cache import BoundedCache
 
 MAX_URL_LENGTH = 4096
 _DEFAULT_PORTS = {"http": 80, "https": 443}

@@ -4,6 +4,7 @@
 
 import base64 as _base64
 import json as _json
+import tempfile
 
 import pytest
 from cryptography.hazmat.primitives import hashes as _hashes
@@ -79,3 +80,26 @@ def local_server():
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+# -- real servers, started once per session for the tests that are about them ---------------------
+@pytest.fixture(scope="session")
+def redis_port():
+    from testproject import servers
+
+    if not servers.have("redis-server"):
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    port = servers.free_port()
+    with tempfile.TemporaryDirectory() as workdir, servers.redis(port, workdir):
+        yield port
+
+
+@pytest.fixture(scope="session")
+def memcached_port():
+    from testproject import servers
+
+    if not servers.have("memcached"):
+        pytest.skip("memcached is not installed (apt-get install memcached)")
+    port = servers.free_port()
+    with servers.memcached(port):
+        yield port

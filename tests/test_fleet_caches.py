@@ -8,7 +8,6 @@ Auth0 is the fake tenant mocked at the `requests` layer.
 
 from __future__ import annotations
 
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -20,39 +19,20 @@ from django_auth0_api.client import ApiClient
 from django_auth0_api.errors import InvalidDpopProofError, VerifyAccessTokenError
 from django_auth0_api.options import ApiClientOptions
 from django_auth0_api.testing import calls_to
-from testproject import servers
 
 ALIAS = "fleet"
 DOWNSTREAM = "https://calendar-api.example.com"
 API_URL = "https://api.example.com/data"
 
 
-# -- real servers, one of each for the whole session -------------------------------------------
-@pytest.fixture(scope="session")
-def redis_url():
-    if not servers.have("redis-server"):
-        pytest.skip("redis-server is not installed (apt-get install redis-server)")
-    port = servers.free_port()
-    with tempfile.TemporaryDirectory() as workdir, servers.redis(port, workdir):
-        yield f"redis://127.0.0.1:{port}/0"
-
-
-@pytest.fixture(scope="session")
-def memcached_location():
-    if not servers.have("memcached"):
-        pytest.skip("memcached is not installed (apt-get install memcached)")
-    port = servers.free_port()
-    with servers.memcached(port):
-        yield f"127.0.0.1:{port}"
-
-
+# The real servers are the session fixtures `redis_port` and `memcached_port` (tests/conftest.py).
 def _backend(request, name: str) -> dict:
     if name == "redis":
         return {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                "LOCATION": request.getfixturevalue("redis_url")}
+                "LOCATION": f"redis://127.0.0.1:{request.getfixturevalue('redis_port')}/0"}
     if name == "memcached":
         return {"BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache",
-                "LOCATION": request.getfixturevalue("memcached_location")}
+                "LOCATION": f"127.0.0.1:{request.getfixturevalue('memcached_port')}"}
     return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fleet-caches"}
 
 

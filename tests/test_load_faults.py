@@ -8,7 +8,6 @@ time and count, every server is stopped by the fixtures, whatever happens.
 
 from __future__ import annotations
 
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -25,15 +24,6 @@ pytestmark = pytest.mark.servers
 WORKERS = 3
 CLIENT_THREADS = 6
 MAX_REQUESTS = 4000
-
-
-@pytest.fixture(scope="module")
-def redis_port():
-    if not servers.have("redis-server"):
-        pytest.skip("redis-server is not installed (apt-get install redis-server)")
-    port = servers.free_port()
-    with tempfile.TemporaryDirectory() as workdir, servers.redis(port, workdir):
-        yield port
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""The token-exchange snippets of the docs run, as written, against the fake tenant.
+"""The README's snippets run, as written, against the fake tenant.
 
 A snippet is a ```python block after a `<!-- snippet: NAME -->` line in README.md. Each test runs
 one and calls what it defines.
@@ -46,7 +46,9 @@ def tenant(settings):
 
 
 def test_every_snippet_is_found():
-    assert sorted(snippets()) == ["connection", "errors", "obo-client", "obo-view", "profile"]
+    assert sorted(snippets()) == [
+        "bearer-verify-access-token", "bearer-verify-request", "connection", "delegation", "dpop-modes",
+        "dpop-verify-proof", "dpop-verify-request", "errors", "obo-client", "obo-view", "profile"]
 
 
 def test_obo_view_snippet(tenant):
@@ -96,3 +98,61 @@ def test_errors_snippet_returns_retry_after(tenant):
     tenant.queue_token_answer(429, {"error": "too_many_requests"}, headers={"Retry-After": "20"})
     assert run("errors")["calendar_token_or_wait"](tenant.mint_token()) == {"retry_after": "20"}
     assert calls_to(tenant.responses, tenant.token_url) == 1
+
+
+# -- the verification examples of the upstream library --------------------------------------------------
+API = "https://api.example.com"
+DATA_URL = "https://api.example.com/data"
+
+
+def test_delegation_snippet_reports_the_actor_and_chain(tenant):
+    token = tenant.mint_token("auth0|alice", audience=CALENDAR,
+                              act={"sub": "mcp_server_client_id", "act": {"sub": "agent"}})
+    assert run("delegation")["inspect_delegated_token"](token) == {
+        "user_sub": "auth0|alice", "current_actor": "mcp_server_client_id",
+        "delegation_chain": ["mcp_server_client_id", "agent"]}
+
+
+def test_delegation_snippet_refuses_another_actor(tenant):
+    token = tenant.mint_token("auth0|alice", audience=CALENDAR, act={"sub": "someone-else"})
+    with pytest.raises(PermissionError):
+        run("delegation")["inspect_delegated_token"](token)
+
+
+def test_bearer_verify_access_token_snippet(tenant):
+    token = tenant.mint_token("auth0|alice", audience=API)
+    validate = run("bearer-verify-access-token")["validate_bearer_token"]
+    assert validate({"authorization": f"Bearer {token}"}) == {"success": True, "user": "auth0|alice"}
+
+
+def test_bearer_verify_access_token_snippet_refuses_a_bad_token(tenant):
+    token = tenant.mint_token("auth0|alice", audience="https://other.example.com")
+    validate = run("bearer-verify-access-token")["validate_bearer_token"]
+    assert validate({"authorization": f"Bearer {token}"}) == ({"error": "Audience is not accepted"}, 401)
+
+
+def test_bearer_verify_request_snippet_returns_the_challenge(tenant):
+    validate = run("bearer-verify-request")["validate_request"]
+    assert validate({}) == ({"error": "Authorization header is missing"}, 401,
+                            {"WWW-Authenticate": 'Bearer realm="api", DPoP algs="ES256"'})
+
+
+def test_dpop_modes_snippet_offers_the_schemes_of_each_mode():
+    namespace = run("dpop-modes")
+    assert [namespace[mode].options.dpop_mode for mode in ("allowed", "required", "off")] == [
+        "allowed", "required", "off"]
+
+
+def test_dpop_verify_request_snippet(tenant, dpop_key):
+    token = tenant.mint_token("auth0|alice", audience=API, jkt=dpop_key.jkt)
+    proof = tenant.mint_dpop_proof(dpop_key, htm="GET", htu=DATA_URL, access_token=token)
+    handle = run("dpop-verify-request")["handle_api_request"]
+    assert handle({"authorization": f"DPoP {token}", "dpop": proof}, "GET", DATA_URL) == {
+        "success": True, "user": "auth0|alice"}
+
+
+def test_dpop_verify_proof_snippet(tenant, dpop_key):
+    token = tenant.mint_token("auth0|alice", audience=API, jkt=dpop_key.jkt)
+    proof = tenant.mint_dpop_proof(dpop_key, htm="POST", htu=DATA_URL, access_token=token)
+    result = run("dpop-verify-proof")["verify_dpop_token"](token, proof, "POST", DATA_URL)
+    assert (result["token_claims"]["sub"], result["proof_claims"]["htm"]) == ("auth0|alice", "POST")
