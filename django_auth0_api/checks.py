@@ -61,7 +61,8 @@ def check_settings(app_configs=None, **kwargs):
     except (ConfigurationError, TypeError) as exc:
         return messages + [Error(f"AUTH0_API is invalid: {exc}", hint="See the README's settings table.",
                                  id=_P + "E003")]
-    return messages + _check_cache(options) + _check_nonce_handler(options) + _check_resolver(options)
+    return (messages + _check_cache(options) + _check_nonce_handler(options) + _check_resolver(options)
+            + _check_exchange_client(options))
 
 
 def _check_cache(options):
@@ -105,6 +106,22 @@ def _check_resolver(options):
                 messages.append(Error(f"AUTH0_API[{key!r}] cannot be imported.",
                                       hint="Give a dotted path to a callable.", id=_P + "E006"))
     return messages
+
+
+def _check_exchange_client(options):
+    """A client configured for exchanges must be able to authenticate: find out
+    now, not at the first exchange in production."""
+    from .client_auth import ClientAuthentication
+
+    if not (options.client_id or options.client_secret or options.client_assertion_key):
+        return []
+    try:
+        ClientAuthentication(options)
+    except ConfigurationError as exc:  # the messages name settings, never their values
+        return [Error(f"AUTH0_API cannot authenticate at the token endpoint: {exc}",
+                      hint="Set DOMAIN, CLIENT_ID and CLIENT_SECRET, or CLIENT_AUTH_METHOD 'private_key_jwt' "
+                           "with CLIENT_ASSERTION_KEY.", id=_P + "E007")]
+    return []
 
 
 @register(Tags.security, deploy=True)

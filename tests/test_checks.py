@@ -177,3 +177,25 @@ def test_a_key_that_is_not_a_string_is_reported_as_unknown(settings):
     settings.AUTH0_API = {"DOMAIN": "tenant.example.auth0.com", "AUDIENCE": "https://api.example.com", 7: "x"}
     assert [(m.id, m.msg) for m in check_settings() if m.id.endswith("W001")] == [
         ("django_auth0_api.W001", "AUTH0_API has an unknown key 7.")]
+
+
+def test_an_exchange_client_without_a_secret_is_an_error(settings):
+    settings.AUTH0_API = {"DOMAIN": "tenant.example.auth0.com", "AUDIENCE": "https://api.example.com",
+                          "CLIENT_ID": "my-client"}
+    assert [(m.id, m.msg) for m in check_settings() if m.id.endswith("E007")] == [
+        ("django_auth0_api.E007", "AUTH0_API cannot authenticate at the token endpoint: CLIENT_AUTH_METHOD "
+                                  "client_secret_basic needs CLIENT_SECRET (or use private_key_jwt with "
+                                  "CLIENT_ASSERTION_KEY)")]
+
+
+def test_private_key_jwt_without_a_key_is_an_error(settings):
+    settings.AUTH0_API = {"DOMAIN": "tenant.example.auth0.com", "AUDIENCE": "https://api.example.com",
+                          "CLIENT_ID": "my-client", "CLIENT_AUTH_METHOD": "private_key_jwt"}
+    assert [m.msg for m in check_settings() if m.id.endswith("E007")] == [
+        "AUTH0_API cannot authenticate at the token endpoint: CLIENT_AUTH_METHOD private_key_jwt needs "
+        "CLIENT_ASSERTION_KEY"]
+
+
+def test_a_verify_only_api_needs_no_exchange_client(settings):
+    settings.AUTH0_API = {"DOMAIN": "tenant.example.auth0.com", "AUDIENCE": "https://api.example.com"}
+    assert [m.id for m in check_settings() if m.id.endswith("E007")] == []
