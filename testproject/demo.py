@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -73,8 +72,6 @@ def walk_through(tenant, api: str, env: dict) -> None:
 
 
 def main() -> int:
-    # SIGTERM (and Ctrl-C) unwind through the `with` blocks that stop the servers.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(130))
     with tempfile.TemporaryDirectory() as workdir, servers.local_tenant(workdir) as (tenant, env):
         port = servers.free_port()
         env = {**env, "AUTH0_AUDIENCE": f"https://api.example.com {DOWNSTREAM_AUDIENCE}",
@@ -87,7 +84,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        sys.exit(130)
+    servers.run_script(main)

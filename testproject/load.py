@@ -22,7 +22,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -158,7 +157,6 @@ def main() -> int:
     if not shutil.which("wrk") or not servers.have("redis-server"):
         print("load: needs wrk and redis-server on PATH (apt-get install wrk redis-server)", file=sys.stderr)
         return 2
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(130))  # unwind through the `with` blocks
     with tempfile.TemporaryDirectory() as workdir:
         redis_port, api_port = servers.free_port(), servers.free_port()
         with servers.redis(redis_port, workdir), servers.local_tenant(workdir) as (tenant, env):
@@ -220,7 +218,4 @@ def measure(tenant, api: str, master: int, workdir: str) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        sys.exit(130)
+    servers.run_script(main)

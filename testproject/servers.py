@@ -104,6 +104,16 @@ def memcached(port: int):
     return running(["memcached", "-l", "127.0.0.1", "-p", str(port), "-U", "0", "-u", "root"], port)
 
 
+def run_script(main) -> None:
+    """Exit with `main()`'s status. Ctrl-C and SIGTERM unwind through its `with`
+    blocks, which stop the servers, and exit with 130."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(130))
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
 def have(binary: str) -> bool:
     return shutil.which(binary) is not None
 
