@@ -163,5 +163,5 @@ class AccessTokenVerifier:
             # The resolver sees attacker-chosen input (`unverified_iss`): its
             # failure refuses the token rather than answering 500. Only the
             # exception's type is logged: its text may quote the request.
-            logger.error("auth0: the DOMAINS resolver raised %s; the token is refused", type(exc).__name__)
+            logger.error("auth0: the DOMAINS resolver raised %s; issuer refused", type(exc).__name__)
             return ()
