@@ -536,7 +536,7 @@ def test_a_failing_domains_resolver_refuses_and_logs_without_the_request(auth0_t
     response = client.get("/plain/me", **bearer(token))
     assert (response.status_code, response.json()["error_description"]) == (401, "Issuer is not accepted")
     assert [r.getMessage() for r in caplog.records if r.name == "django_auth0_api"] == [
-        "auth0: the DOMAINS resolver raised KeyError; the token is refused"]
+        "auth0: the DOMAINS resolver raised KeyError; issuer refused"]
 
 
 @pytest.mark.parametrize("returned", [5, [None], "tenant.example.auth0.com"])
