@@ -20,7 +20,7 @@ from django_auth0_api import jws
 from django_auth0_api.conf import get_api_client
 from django_auth0_api.delegation import get_delegation_chain
 from django_auth0_api.errors import ApiError, BaseAuthError, ConfigurationError, MissingRequiredArgumentError
-from django_auth0_api.exchange import check_subject_token
+from django_auth0_api.exchange_arguments import check_subject_token
 
 from ._usage import UsageErrorsExit2
 
