@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .challenges import offered_schemes
 from .errors import (
@@ -15,11 +15,13 @@ from .errors import (
 _SCHEMES = {"bearer": "Bearer", "dpop": "DPoP"}
 
 
-@dataclass(frozen=True)
-class Credentials:
+class Credentials(NamedTuple):
     scheme: str
-    token: str = field(repr=False)
-    proofs: tuple[str, ...] = field(default=(), repr=False)
+    token: str
+    proofs: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:  # never the token or the proof
+        return f"Credentials(scheme={self.scheme!r})"
 
 
 def header_values(headers, name: str) -> list[str]:
