@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import ApiError
+from .request_auth import exchange_failure
 
 
 def exception_handler(exc, context):
@@ -20,10 +21,5 @@ def exception_handler(exc, context):
 
 
 def exchange_failed(exc: ApiError) -> Response:
-    """Auth0 refused or could not be reached: a gateway failure of this API, not
-    the caller's (their token was verified). A rate limit asks them to wait."""
-    body = {"error": "token_exchange_failed", "error_description": exc.get_error_description(),
-            "exchange_error": exc.get_error_code()}
-    if exc.get_status_code() in (429, 503):
-        return Response(body, status=503, headers={"Retry-After": exc.retry_after or "30"})
-    return Response(body, status=504 if exc.get_status_code() == 504 else 502)
+    status, body, headers = exchange_failure(exc)
+    return Response(body, status=status, headers=headers)

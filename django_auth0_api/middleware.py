@@ -11,9 +11,9 @@ from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 
 from .conf import get_options
-from .errors import BaseAuthError
+from .errors import ApiError, BaseAuthError
 from .nonces import current_nonce
-from .request_auth import authenticate_request, error_response, user_for
+from .request_auth import authenticate_request, error_response, exchange_failure_response, user_for
 
 
 class Auth0Middleware:
@@ -35,3 +35,10 @@ class Auth0Middleware:
                 response.headers.setdefault("DPoP-Nonce", current_nonce())
         patch_vary_headers(response, ("Authorization",))
         return response
+
+    def process_exception(self, request, exception):
+        # A token exchange that failed inside a plain view: 502/503/504, as
+        # `django_auth0_api.drf.exception_handler` answers for DRF views.
+        if isinstance(exception, ApiError):
+            return exchange_failure_response(exception)
+        return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.http import JsonResponse
 
 from .conf import get_api_client, get_options
-from .errors import BaseAuthError, InvalidAuthSchemeError, MissingAuthorizationError
+from .errors import ApiError, BaseAuthError, InvalidAuthSchemeError, MissingAuthorizationError
 from .users import resolve_user
 
 _OUTCOME = "_auth0_outcome"
@@ -69,3 +69,19 @@ def error_response(error: BaseAuthError) -> JsonResponse:
     for name, value in error.get_headers(get_options()).items():
         response[name] = value
     return response
+
+
+def exchange_failure(exc: ApiError) -> tuple[int, dict, dict]:
+    """(status, body, headers) for a token exchange that failed inside a view:
+    a gateway failure of this API, not the caller's (their token was
+    verified). A rate limit asks them to wait."""
+    body = {"error": "token_exchange_failed", "error_description": exc.get_error_description(),
+            "exchange_error": exc.get_error_code()}
+    if exc.get_status_code() in (429, 503):
+        return 503, body, {"Retry-After": exc.retry_after or "30"}
+    return (504 if exc.get_status_code() == 504 else 502), body, {}
+
+
+def exchange_failure_response(exc: ApiError) -> JsonResponse:
+    status, body, headers = exchange_failure(exc)
+    return JsonResponse(body, status=status, headers=headers)

@@ -320,3 +320,23 @@ def test_a_hostile_cache_control_never_yields_a_500(auth0_tenant, client):
 
 def test_the_hostile_cases_are_all_listed(auth0_tenant):
     assert sorted(HOSTILE_CASES) == sorted(_hostile(auth0_tenant))
+
+
+# -- a token exchange that fails inside a plain view ---------------------------------------------------
+def test_a_plain_view_exchanges_the_callers_token(client, auth0_tenant):
+    response = client.get("/plain/calendar-token", HTTP_AUTHORIZATION=f"Bearer {auth0_tenant.mint_token()}")
+    assert (response.status_code, response.json()) == (200, {"sub": "auth0|user-1", "expires_in": 3600})
+
+
+def test_a_rate_limited_exchange_in_a_plain_view_is_503_with_retry_after(client, auth0_tenant):
+    auth0_tenant.queue_token_answer(429, {"error": "too_many_requests", "error_description": "Slow down"},
+                                    headers={"Retry-After": "7"})
+    response = client.get("/plain/calendar-token", HTTP_AUTHORIZATION=f"Bearer {auth0_tenant.mint_token()}")
+    assert (response.status_code, response["Retry-After"], response.json()) == (503, "7", {
+        "error": "token_exchange_failed", "error_description": "Slow down", "exchange_error": "too_many_requests"})
+
+
+def test_a_refused_exchange_in_a_plain_view_is_502(client, auth0_tenant):
+    auth0_tenant.queue_token_answer(403, {"error": "unauthorized_client", "error_description": "Not allowed"})
+    response = client.get("/plain/calendar-token", HTTP_AUTHORIZATION=f"Bearer {auth0_tenant.mint_token()}")
+    assert (response.status_code, response.json()["exchange_error"]) == (502, "unauthorized_client")

@@ -1,11 +1,13 @@
 """Views that show each face of django_auth0_api."""
 
+from django.conf import settings
 from django.http import JsonResponse
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from django_auth0_api.authentication import Auth0Authentication
+from django_auth0_api import get_api_client
 from django_auth0_api.decorators import auth0_required
 from django_auth0_api.permissions import TokenHasPermission, TokenHasScope
 
@@ -81,6 +83,13 @@ def plain_me(request):
 @auth0_required(scopes=["read:messages"])
 def plain_messages(request):
     return JsonResponse({"messages": ["hello"], "sub": request.auth.sub})
+
+
+@auth0_required
+def plain_calendar_token(request):
+    """Exchanges the caller's token; a failed exchange is answered by Auth0Middleware."""
+    result = get_api_client().get_token_on_behalf_of(request.auth.token, audience=settings.CALENDAR_API_AUDIENCE)
+    return JsonResponse({"sub": request.auth.sub, "expires_in": result["expires_in"]})
 
 
 def plain_optional(request):
