@@ -6,8 +6,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from django_auth0_api.authentication import Auth0Authentication
 from django_auth0_api import get_api_client
+from django_auth0_api.authentication import Auth0Authentication
 from django_auth0_api.decorators import auth0_required
 from django_auth0_api.permissions import TokenHasPermission, TokenHasScope
 
