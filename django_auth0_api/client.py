@@ -14,7 +14,7 @@ from .errors import (
     MissingRequiredArgumentError,
     VerifyAccessTokenError,
 )
-from .headers import read_credentials
+from .headers import Credentials, read_credentials
 from .options import ApiClientOptions
 from .verified_token import VerifiedToken
 
@@ -68,7 +68,15 @@ class ApiClient:
     ) -> VerifiedToken:
         """Verify a request's credentials; `http_url` may be a callable so a
         Bearer request never builds it."""
-        credentials = read_credentials(headers, self.options)
+        return self.authenticate_credentials(read_credentials(headers, self.options), http_method, http_url, context)
+
+    def authenticate_credentials(
+        self,
+        credentials: Credentials,
+        http_method: str | None = None,
+        http_url: str | Callable[[], str] | None = None,
+        context: dict | None = None,
+    ) -> VerifiedToken:
         scheme = credentials.scheme
         try:
             claims = self.tokens.verify(credentials.token, context)

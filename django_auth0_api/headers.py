@@ -41,13 +41,24 @@ def _collect(headers, names: tuple[str, ...]) -> dict[str, list[str]]:
         for one in value if isinstance(value, (list, tuple)) else (value,):
             if not isinstance(one, str):
                 raise InvalidRequestError("Header values must be strings")
-            values.extend(part.strip() for part in one.split(","))
+            values.extend(split_header(one))
     return found
 
 
+def split_header(value: str | None) -> list[str]:
+    """One header's values: a server that joined repeated headers left commas
+    behind (a token or a proof never holds one)."""
+    return [] if value is None else [part.strip() for part in value.split(",")]
+
+
 def read_credentials(headers, options) -> Credentials:
+    """The credentials in `headers`, a mapping or a list of pairs."""
     found = _collect(headers, ("authorization", "dpop"))
-    authorization = found["authorization"]
+    return parse_credentials(found["authorization"], found["dpop"], options)
+
+
+def parse_credentials(authorization: list[str], dpop: list[str], options) -> Credentials:
+    """The credentials in the values of the Authorization and DPoP headers."""
     if not authorization or authorization == [""]:
         raise MissingAuthorizationError()
     if len(authorization) > 1:
@@ -59,7 +70,7 @@ def read_credentials(headers, options) -> Credentials:
     token = token.strip()
     if not token or len(token.split()) != 1:
         raise InvalidRequestError(f"{scheme} scheme needs exactly one token", scheme=scheme)
-    proofs = tuple(found["dpop"]) if options.dpop_enabled else ()
+    proofs = tuple(dpop) if options.dpop_enabled else ()
     if scheme == "DPoP":
         if not proofs or proofs == ("",):
             raise InvalidRequestError("DPoP scheme without a DPoP proof header", scheme=scheme)

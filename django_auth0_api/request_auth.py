@@ -11,11 +11,11 @@ from django.http import JsonResponse
 
 from .conf import get_api_client, get_options
 from .errors import ApiError, BaseAuthError, InvalidAuthSchemeError, MissingAuthorizationError
+from .headers import parse_credentials, split_header
 from .users import resolve_user
 
 _OUTCOME = "_auth0_outcome"
 _MISSING = object()
-_HEADERS = (("authorization", "HTTP_AUTHORIZATION"), ("dpop", "HTTP_DPOP"))
 
 
 def _http_request(request):
@@ -48,9 +48,11 @@ def _verify(http_request):
     # Only these two headers matter: reading them from META skips building
     # `request.headers` out of every header of the request.
     meta = http_request.META
-    headers = [(name, meta[key]) for name, key in _HEADERS if key in meta]
     try:
-        return client.authenticate(headers, http_request.method, http_request.build_absolute_uri, context)
+        credentials = parse_credentials(split_header(meta.get("HTTP_AUTHORIZATION")),
+                                        split_header(meta.get("HTTP_DPOP")), client.options)
+        return client.authenticate_credentials(credentials, http_request.method, http_request.build_absolute_uri,
+                                               context)
     except (MissingAuthorizationError, InvalidAuthSchemeError):
         return None
     except BaseAuthError as exc:
