@@ -55,7 +55,7 @@ class Auth0Authentication(BaseAuthentication):
             raise as_drf_exception(error) from None
         if token is None:
             return None  # no credentials or another scheme: other classes may run
-        return user_for(token), token
+        return user_for(request, token), token
 
     def authenticate_header(self, request):
         return build_challenge(get_options(), failure_of(request))

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from functools import wraps
 
-from django.utils.functional import SimpleLazyObject
-
 from .errors import BaseAuthError, InsufficientScopeError, MissingAuthorizationError
 from .permissions import missing_from
-from .request_auth import authenticate_request, error_response, user_for
+from .request_auth import attach, authenticate_request, error_response
 
 
 def auth0_required(view=None, *, scopes=()):
@@ -27,8 +25,7 @@ def auth0_required(view=None, *, scopes=()):
             if missing_from(token.scopes, required):
                 return error_response(InsufficientScopeError(required, scheme=token.scheme))
             if getattr(request, "auth", None) is not token:  # the middleware did not run
-                request.auth = token
-                request.user = SimpleLazyObject(lambda: user_for(token))
+                attach(request, token)
             return view_func(request, *args, **kwargs)
 
         return wrapped

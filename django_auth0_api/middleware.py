@@ -8,12 +8,11 @@ None; a bad one is answered here with its status and challenge.
 from __future__ import annotations
 
 from django.utils.cache import patch_vary_headers
-from django.utils.functional import SimpleLazyObject
 
 from .conf import get_options
 from .errors import ApiError, BaseAuthError
 from .nonces import current_nonce
-from .request_auth import authenticate_request, error_response, exchange_failure_response, user_for
+from .request_auth import attach, authenticate_request, error_response, exchange_failure_response
 
 
 class Auth0Middleware:
@@ -26,9 +25,10 @@ class Auth0Middleware:
         except BaseAuthError as error:
             response = error_response(error)
         else:
-            request.auth = token
-            if token is not None:
-                request.user = SimpleLazyObject(lambda: user_for(token))
+            if token is None:
+                request.auth = None
+            else:
+                attach(request, token)
             response = self.get_response(request)
             if token is not None and token.scheme == "DPoP" and get_options().dpop_nonce:
                 # Hand out the next nonce before the client's one goes stale.

@@ -8,6 +8,7 @@ verified once and its DPoP proof consumed once however many of them run.
 from __future__ import annotations
 
 from django.http import JsonResponse
+from django.utils.functional import SimpleLazyObject
 
 from .conf import get_api_client, get_options
 from .errors import ApiError, BaseAuthError, InvalidAuthSchemeError, MissingAuthorizationError
@@ -15,6 +16,7 @@ from .headers import parse_credentials, split_header
 from .users import resolve_user
 
 _OUTCOME = "_auth0_outcome"
+_USER = "_auth0_user"
 _MISSING = object()
 
 
@@ -59,8 +61,20 @@ def _verify(http_request):
         return exc
 
 
-def user_for(token):
-    return resolve_user(token, get_options())
+def user_for(request, token):
+    """The user of `token`, resolved once per request: with the middleware and
+    the DRF class both installed, a `USER_RESOLVER` still runs once."""
+    http_request = _http_request(request)
+    user = http_request.__dict__.get(_USER)
+    if user is None:
+        user = http_request.__dict__[_USER] = resolve_user(token, get_options())
+    return user
+
+
+def attach(request, token) -> None:
+    """`request.auth` and a lazily resolved `request.user` for a plain view."""
+    request.auth = token
+    request.user = SimpleLazyObject(lambda: user_for(request, token))
 
 
 def error_response(error: BaseAuthError) -> JsonResponse:

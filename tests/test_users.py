@@ -21,7 +21,11 @@ class AppUser:
         self.username = name
 
 
+RESOLVED = []
+
+
 def resolver(token):
+    RESOLVED.append(token.sub)
     return AppUser(f"app:{token.sub}")
 
 
@@ -118,3 +122,20 @@ def test_drf_uses_user_resolver(auth0_tenant, client, settings, no_middleware):
 def test_drf_sets_a_token_user(auth0_tenant, client, no_middleware):
     assert client.get("/drf/whoami", **bearer(auth0_tenant.mint_token())).json() == {
         "type": "TokenUser", "username": "auth0|user-1"}
+
+
+def touch_user(get_response):
+    """A middleware after Auth0Middleware that reads the user (as logging or auditing might)."""
+    def middleware(request):
+        request.user.username
+        return get_response(request)
+    return middleware
+
+
+@pytest.mark.urls(__name__)
+def test_with_middleware_and_drf_the_resolver_runs_once(auth0_tenant, client, settings):
+    settings.AUTH0_API = auth0_tenant.settings(USER_RESOLVER=f"{__name__}.resolver")
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, f"{__name__}.touch_user"]
+    RESOLVED.clear()
+    client.get("/drf/whoami", **bearer(auth0_tenant.mint_token()))
+    assert RESOLVED == ["auth0|user-1"]
