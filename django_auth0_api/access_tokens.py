@@ -18,7 +18,7 @@ from django.utils.module_loading import import_string
 
 from . import jws
 from .bounded_cache import BoundedCache
-from .claims import audience_matches, is_numeric_date
+from .claims import audience_matches, is_numeric_date, missing_claims
 from .delegation import MalformedActClaim, validate_act
 from .errors import ConfigurationError, VerifyAccessTokenError
 from .keys import IssuerKeys
@@ -126,9 +126,9 @@ class AccessTokenVerifier:
                     raise VerifyAccessTokenError(problem)
         if not isinstance(claims.get("sub"), str) or not claims["sub"]:
             raise VerifyAccessTokenError("Subject is missing or malformed")
-        missing = [name for name in self.options.required_claims if name not in claims]
+        missing = missing_claims(claims, self.options.required_claims)
         if missing:
-            raise VerifyAccessTokenError("Required claims are missing: " + " ".join(sorted(missing)))
+            raise VerifyAccessTokenError("Required claims are missing: " + " ".join(missing))
         if "scope" in claims and not isinstance(claims["scope"], str):
             raise VerifyAccessTokenError("Claim scope is malformed")
         cnf = claims.get("cnf")

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .access_tokens import AccessTokenVerifier
-from .claims import copy_json
+from .claims import bound_key_of, copy_json, missing_claims
 from .dpop import DpopVerifier
 from .errors import (
     BaseAuthError,
@@ -32,9 +32,9 @@ class ApiClient:
     def verify_access_token(self, access_token: str, required_claims=None) -> dict[str, Any]:
         """The verified claims (a fresh dict) of a raw access token."""
         claims = self.tokens.verify(access_token)
-        missing = [name for name in required_claims or () if name not in claims]
+        missing = missing_claims(claims, required_claims or ())
         if missing:
-            raise VerifyAccessTokenError("Required claims are missing: " + " ".join(sorted(missing)))
+            raise VerifyAccessTokenError("Required claims are missing: " + " ".join(missing))
         return copy_json(claims)  # deep: nested claims must not alias the verified-token cache
 
     def verify_dpop_proof(self, access_token: str, proof: str, http_method: str, http_url: str) -> dict[str, Any]:
@@ -45,10 +45,7 @@ class ApiClient:
                 raise MissingRequiredArgumentError(name)
         try:
             claims = self.tokens.verify(access_token)
-            jkt = _bound_key(claims)
-            if jkt is None:
-                raise VerifyAccessTokenError("Access token is not DPoP-bound")
-            return dict(self.dpop.verify(proof, access_token, http_method, http_url, jkt))
+            return dict(self._verify_bound(access_token, claims, proof, http_method, http_url))
         except BaseAuthError as exc:
             exc.with_scheme("DPoP")  # the token came with a proof: its challenge is DPoP's
             raise
@@ -80,23 +77,27 @@ class ApiClient:
         scheme = credentials.scheme
         try:
             claims = self.tokens.verify(credentials.token, context)
-            jkt = _bound_key(claims)
             if scheme == "Bearer":
-                if jkt is not None:
+                if bound_key_of(claims) is not None:
                     raise VerifyAccessTokenError("DPoP-bound token sent as a Bearer token")
                 if credentials.proofs:
                     raise InvalidRequestError("DPoP proof sent with an unbound Bearer token")
                 return VerifiedToken(credentials.token, claims, scheme)
-            if jkt is None:
-                raise VerifyAccessTokenError("Access token is not DPoP-bound")
             if not http_method or not http_url:
                 raise MissingRequiredArgumentError("http_method" if not http_method else "http_url")
             url = http_url() if callable(http_url) else http_url
-            proof_claims = self.dpop.verify(credentials.proofs[0], credentials.token, http_method, url, jkt)
+            proof_claims = self._verify_bound(credentials.token, claims, credentials.proofs[0], http_method, url)
         except BaseAuthError as exc:
             exc.with_scheme(scheme)
             raise
         return VerifiedToken(credentials.token, claims, scheme, proof_claims)
+
+    def _verify_bound(self, token: str, claims, proof: str, http_method: str, http_url: str) -> dict[str, Any]:
+        """The proof's claims, for a token that must be DPoP-bound to the proof's key."""
+        jkt = bound_key_of(claims)
+        if jkt is None:
+            raise VerifyAccessTokenError("Access token is not DPoP-bound")
+        return self.dpop.verify(proof, token, http_method, http_url, jkt)
 
     # -- token exchange -------------------------------------------------------
     @property
@@ -117,8 +118,3 @@ class ApiClient:
 
     def get_access_token_for_connection(self, options: dict) -> dict[str, Any]:
         return self.exchanger.for_connection(options)
-
-
-def _bound_key(claims) -> str | None:
-    cnf = claims.get("cnf")
-    return cnf["jkt"] if isinstance(cnf, dict) else None

@@ -7,8 +7,8 @@ from dataclasses import FrozenInstanceError
 from types import MappingProxyType
 from typing import Any
 
-from .claims import copy_json, permissions_of, scopes_of
-from .delegation import get_delegation_chain
+from .claims import bound_key_of, copy_json, permissions_of, scopes_of
+from .delegation import get_current_actor, get_delegation_chain
 
 
 class VerifiedToken:
@@ -84,10 +84,8 @@ class VerifiedToken:
     @property
     def actor(self) -> str | None:
         """The current actor (outermost `act.sub`): the one to authorize."""
-        chain = self.delegation_chain
-        return chain[0] if chain else None
+        return get_current_actor(self._claims)
 
     @property
     def jkt(self) -> str | None:
-        cnf = self._claims.get("cnf")
-        return cnf.get("jkt") if isinstance(cnf, Mapping) else None
+        return bound_key_of(self._claims)
