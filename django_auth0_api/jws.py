@@ -113,6 +113,12 @@ def key_fits(alg: str, key) -> bool:
     return False
 
 
+def jwk_verifies(jwk: dict, key, alg: str) -> bool:
+    """Whether a JWKS key may verify `alg`: its own `alg`, if it names one,
+    must agree, and the key must be of the kind (and size or curve) `alg` needs."""
+    return jwk.get("alg", alg) == alg and key_fits(alg, key)
+
+
 def verify_signature(alg: str, key, signing_input: bytes, signature: bytes) -> bool:
     try:
         return _ALGORITHMS[alg].verify(signing_input, key, signature)

@@ -48,7 +48,7 @@ class IssuerKeys:
         if found is None:
             raise VerifyAccessTokenError("Signing key not found")
         jwk, key = found
-        if jwk.get("alg", alg) != alg or not jws.key_fits(alg, key):
+        if not jws.jwk_verifies(jwk, key, alg):
             raise VerifyAccessTokenError("Signing key does not fit the token's algorithm")
         return key
 

@@ -105,7 +105,7 @@ class Command(UsageErrorsExit2, BaseCommand):
             if jwk.get("use", "sig") != "sig":
                 self.stdout.write(f"  key {kid}: {kty} {alg or '-'}: skipped, use is not sig")
                 continue
-            usable = [a for a in self.settings.algorithms if jwk.get("alg", a) == a and jws.key_fits(a, key)]
+            usable = [a for a in self.settings.algorithms if jws.jwk_verifies(jwk, key, a)]
             fitting += bool(usable)
             state = f"verifies {' '.join(usable)}" if usable else "fits none of ALGORITHMS"
             self.stdout.write(f"  key {kid}: {kty} {alg or '-'}: {state}")
