@@ -127,7 +127,7 @@ def test_drf_sets_a_token_user(auth0_tenant, client, no_middleware):
 def touch_user(get_response):
     """A middleware after Auth0Middleware that reads the user (as logging or auditing might)."""
     def middleware(request):
-        request.user.username
+        request.audit_name = request.user.username
         return get_response(request)
     return middleware
 
