@@ -6,16 +6,11 @@ Bearer. An error's parameters go on the scheme the client used.
 
 from __future__ import annotations
 
-import re
-
-# Anything but printable ASCII, and `"` and `\` (astral characters included).
-_UNSAFE = re.compile(r'[^\x20-\x7e]|["\\]')
+from .errors import error_text
 
 
 def _quote(value: str) -> str:
-    # RFC 6750 §3: error_description is limited to printable ASCII without
-    # `"` and `\`, so nothing needs escaping and nothing can break out.
-    return '"' + _UNSAFE.sub("", value) + '"'
+    return '"' + error_text(value) + '"'
 
 
 def offered_schemes(options) -> tuple[str, ...]:

@@ -6,6 +6,18 @@ token, a proof, a claim value or a secret, so they are safe to send and log.
 
 from __future__ import annotations
 
+import re
+
+# RFC 6749 §5.2 and RFC 6750 §3: `error` and `error_description` are printable
+# ASCII without `"` and `\`, so they need no escaping and cannot break out of
+# a quoted header parameter.
+_NOT_ERROR_TEXT = re.compile(r'[^\x20-\x21\x23-\x5b\x5d-\x7e]')
+
+
+def error_text(value: str) -> str:
+    """`value` with every character an OAuth error text may not hold removed."""
+    return _NOT_ERROR_TEXT.sub("", value)
+
 
 class BaseAuthError(Exception):
     """An authentication or authorization failure with its HTTP answer."""

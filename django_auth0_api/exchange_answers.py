@@ -15,7 +15,7 @@ import time
 
 from . import http
 from .claims import is_numeric_date
-from .errors import ApiError
+from .errors import ApiError, error_text
 
 logger = logging.getLogger("django_auth0_api")
 
@@ -25,8 +25,6 @@ MAX_EXPIRES_IN = 10 * 365 * 24 * 3600
 
 # An issued token goes into Authorization headers: visible ASCII only.
 _TOKEN_CHARS = re.compile(r"[\x21-\x7e]+")
-# RFC 6749 §5.2: `error` and `error_description` are printable ASCII without `"` and `\`.
-_UNSAFE_TEXT = re.compile(r'[^\x20-\x21\x23-\x5b\x5d-\x7e]')
 _JWT_LIKE = re.compile(r"eyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*)*")
 # An opaque token is a long run of mixed-case letters and digits; error codes are not.
 _LONG_RUN = re.compile(r"[A-Za-z0-9_.~+/=-]{32,}")
@@ -95,7 +93,7 @@ def _clean(text, secrets, limit: int) -> str:
     no token, secret or anything token-shaped, bounded."""
     if not isinstance(text, str):
         return ""
-    text = _UNSAFE_TEXT.sub("", text)
+    text = error_text(text)
     for secret in secrets:
         if secret:
             text = text.replace(secret, _REDACTED)
