@@ -7,7 +7,6 @@ Stricter than pyjwt: a NumericDate must be a finite JSON number, so a string
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 
 
 def is_numeric_date(value) -> bool:
@@ -57,7 +56,7 @@ _CONTAINERS = (dict, list)
 def bound_key_of(claims) -> str | None:
     """The `cnf.jkt` a DPoP-bound token is bound to, or None."""
     cnf = claims.get("cnf")
-    return cnf.get("jkt") if isinstance(cnf, Mapping) else None
+    return cnf.get("jkt") if isinstance(cnf, dict) else None
 
 
 def missing_claims(claims, names) -> list[str]:

@@ -32,7 +32,7 @@ class ApiClient:
     def verify_access_token(self, access_token: str, required_claims=None) -> dict[str, Any]:
         """The verified claims (a fresh dict) of a raw access token."""
         claims = self.tokens.verify(access_token)
-        missing = missing_claims(claims, required_claims or ())
+        missing = missing_claims(claims, required_claims) if required_claims else None
         if missing:
             raise VerifyAccessTokenError("Required claims are missing: " + " ".join(missing))
         return copy_json(claims)  # deep: nested claims must not alias the verified-token cache
