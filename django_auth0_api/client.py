@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from . import signals
 from .core.access_tokens import AccessTokenVerifier
 from .core.claims import bound_key_of, copy_json, missing_claims
 from .core.credentials import Credentials, read_credentials
 from .core.dpop import DpopVerifier
 from .errors import (
     BaseAuthError,
+    InvalidAuthSchemeError,
     InvalidRequestError,
+    MissingAuthorizationError,
     MissingRequiredArgumentError,
     VerifyAccessTokenError,
 )
@@ -54,7 +57,17 @@ class ApiClient:
         """Bearer or DPoP, whichever the request carries; the token's claims."""
         # A DOMAINS resolver gets the same context as under Django (SPEC §3.1).
         context = {"request_url": http_url, "request_headers": headers}
-        return dict(self.authenticate(headers, http_method, http_url, context).claims)
+        start = signals.started()
+        try:
+            token = self.authenticate(headers, http_method, http_url, context)
+        except (MissingAuthorizationError, InvalidAuthSchemeError):
+            raise  # no credentials: not a refusal (README "Signals, logs and metrics")
+        except BaseAuthError as exc:
+            signals.refused(self, exc, start)
+            raise
+        if start is not None:
+            signals.verified(self, token, start)
+        return dict(token.claims)
 
     def authenticate(
         self,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.http import JsonResponse
 from django.utils.functional import SimpleLazyObject
 
+from . import signals
 from .conf import get_api_client, get_options
 from .core.credentials import parse_credentials, split_header
 from .errors import ApiError, BaseAuthError, InvalidAuthSchemeError, MissingAuthorizationError
@@ -50,15 +51,20 @@ def _verify(http_request):
     # Only these two headers matter: reading them from META skips building
     # `request.headers` out of every header of the request.
     meta = http_request.META
+    start = signals.started()
     try:
         credentials = parse_credentials(split_header(meta.get("HTTP_AUTHORIZATION")),
                                         split_header(meta.get("HTTP_DPOP")), client.options)
-        return client.authenticate_credentials(credentials, http_request.method, http_request.build_absolute_uri,
-                                               context)
+        token = client.authenticate_credentials(credentials, http_request.method, http_request.build_absolute_uri,
+                                                context)
     except (MissingAuthorizationError, InvalidAuthSchemeError):
         return None
     except BaseAuthError as exc:
+        signals.refused(client, exc, start, http_request)
         return exc
+    if start is not None:
+        signals.verified(client, token, start, http_request)
+    return token
 
 
 def user_for(request, token):

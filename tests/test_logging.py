@@ -65,7 +65,7 @@ def test_an_outage_whose_exception_quotes_a_token_leaves_no_trace(auth0_tenant, 
     auth0_tenant.responses.replace("GET", auth0_tenant.jwks_url,
                                    body=requests.ConnectionError(f"failed while sending {token}"))
     assert client.get("/plain/me", **bearer(token)).status_code == 503
-    assert [r for r in records.records if r.name == "django_auth0_api"] != []  # the outage was logged...
+    assert [r for r in records.records if r.name.startswith("django_auth0_api")] != []  # the outage was logged...
     assert leaks(records, parts(token)) == []  # ...without the token
 
 
@@ -82,7 +82,7 @@ def test_a_cache_outage_leaves_no_trace(auth0_tenant, client, settings, records)
     settings.CACHES = {"default": {"BACKEND": f"{__name__}.BrokenCache"}}
     token = auth0_tenant.mint_token()
     assert client.get("/plain/me", **bearer(token)).status_code == 200
-    assert any("cache" in r.getMessage() for r in records.records if r.name == "django_auth0_api")
+    assert any("cache" in r.getMessage() for r in records.records if r.name.startswith("django_auth0_api"))
     assert leaks(records, parts(token)) == []
 
 

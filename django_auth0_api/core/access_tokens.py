@@ -29,7 +29,7 @@ ACCEPTED_TYP = frozenset({"jwt", "at+jwt", "application/at+jwt"})
 VERIFIED_CACHE_SIZE = 4096
 _HEADER_CACHE_SIZE = 256
 
-logger = logging.getLogger("django_auth0_api")
+logger = logging.getLogger("django_auth0_api.tokens")
 
 
 class AccessTokenVerifier:
@@ -163,5 +163,6 @@ class AccessTokenVerifier:
             # The resolver sees attacker-chosen input (`unverified_iss`): its
             # failure refuses the token rather than answering 500. Only the
             # exception's type is logged: its text may quote the request.
-            logger.error("auth0: the DOMAINS resolver raised %s; issuer refused", type(exc).__name__)
+            logger.error("auth0: DOMAINS resolver failed, issuer refused (error=%s)", type(exc).__name__,
+                         extra={"event": "resolver_failed", "error": type(exc).__name__})
             return ()

@@ -18,7 +18,7 @@ from typing import Any
 from .http import FetchError
 from .shared_cache import SharedCache
 
-logger = logging.getLogger("django_auth0_api")
+logger = logging.getLogger("django_auth0_api.keys")
 
 # Stale copies stay in the shared cache this long, to serve through an outage.
 KEEP_STALE = 24 * 3600
@@ -81,8 +81,9 @@ class SharedDocument:
         """Fetch now (the caller rations this); None when the fetch fails."""
         try:
             return self._store(*self._fetch())
-        except FetchError as exc:
-            logger.warning("auth0: refetch of %s failed: %s", self.key, exc.reason)
+        except FetchError:
+            logger.debug("auth0: refetch failed, keeping the copy (key=%s)", self.key,
+                         extra={"event": "refetch_failed"})
             return None
 
     def _fetch_once(self, stale: Entry | None) -> Entry:
@@ -97,7 +98,7 @@ class SharedDocument:
             try:
                 entry = self._store(*self._fetch())
             except FetchError as exc:
-                logger.warning("auth0: fetch of %s failed: %s", self.key, exc.reason)
+                logger.debug("auth0: fetch failed, backing off (key=%s)", self.key, extra={"event": "fetch_failed"})
                 self._set_lock(cache, "failed", FAILURE_BACKOFF)
                 return self._serve_stale(stale, exc)
             self._delete_lock(cache)

@@ -7,23 +7,47 @@ so a flood of made-up kids cannot turn into a flood of fetches.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
 
+from .. import signals
 from ..errors import KeysUnavailableError, VerifyAccessTokenError
 from ..options import is_allowed_endpoint
 from . import http, jws
 from .documents import SharedDocument, ttl_for
 from .shared_cache import key as cache_key
 
-logger = logging.getLogger("django_auth0_api")
+logger = logging.getLogger("django_auth0_api.keys")
 
 # How often one process may look in the shared cache for a newer key set.
 _SYNC_INTERVAL = 1.0
 # The fleet-wide cooldown key's states: a refetch in flight, then done.
 _REFETCHING, _REFETCHED = "refetching", "refetched"
 _REFETCH_POLL = 0.05
+
+
+def _announced(document: str):
+    """Time one fetch of `document` and announce its outcome (`signals.fetched`)."""
+
+    def decorate(fetch):
+        @functools.wraps(fetch)
+        def announced(self):
+            start = time.perf_counter()
+            try:
+                result = fetch(self)
+            except http.FetchError as exc:
+                outcome = ("timeout" if exc.timed_out else "http_error" if exc.status
+                           else "unreachable" if exc.reason == "connection failed" else "invalid")
+                signals.fetched(self, document, outcome, exc.status, time.perf_counter() - start, exc.reason)
+                raise
+            signals.fetched(self, document, "ok", 200, time.perf_counter() - start)
+            return result
+
+        return announced
+
+    return decorate
 
 
 class IssuerDocuments:
@@ -111,6 +135,7 @@ class IssuerDocuments:
             raise http.FetchError("endpoint is not an https URL")
         return url
 
+    @_announced("discovery")
     def _fetch_discovery(self):
         url = self.issuer + ".well-known/openid-configuration"
         document, headers = http.get_json(url, self.options.timeout)
@@ -119,6 +144,7 @@ class IssuerDocuments:
         self._check_url(document.get("jwks_uri"))
         return document, ttl_for(self.options, headers)
 
+    @_announced("jwks")
     def _fetch_jwks(self):
         # discovery.get, not metadata(): a discovery outage must surface as a
         # FetchError here, so the JWKS fetch lock is marked failed, not left held.
@@ -137,8 +163,9 @@ class IssuerDocuments:
             try:
                 keys[kid] = (jwk, jws.load_public_jwk(jwk))
             except jws.JWSError:
-                logger.warning("auth0: skipped an unusable key in the JWKS of %s", self.issuer)
-        replaced = bool(self._keys)
-        self._keys = keys
-        if replaced and self._on_rotate is not None:
+                logger.warning("auth0: unusable key skipped (issuer=%s, kid=%s)", self.issuer, kid,
+                               extra={"event": "key_skipped", "issuer": self.issuer, "kid": kid})
+        previous, self._keys = self._keys, keys
+        signals.key_set_changed(self, previous, keys)
+        if previous and self._on_rotate is not None:
             self._on_rotate()

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.cache import caches
 
-logger = logging.getLogger("django_auth0_api")
+logger = logging.getLogger("django_auth0_api.cache")
 
 PREFIX = "auth0_api:v1:"
 
@@ -28,6 +28,11 @@ def key(kind: str, material: str = "") -> str:
     if not material:
         return PREFIX + kind
     return f"{PREFIX}{kind}:{hashlib.sha256(material.encode('utf-8', 'surrogatepass')).hexdigest()[:40]}"
+
+
+def _extra(cache: SharedCache, exc: Exception, operation: str) -> dict:
+    # The exception's type only: its text may quote a key or the server's address.
+    return {"event": "cache_failed", "alias": cache.alias, "operation": operation, "error": type(exc).__name__}
 
 
 class SharedCache:
@@ -46,7 +51,8 @@ class SharedCache:
         try:
             return self.backend.get(key, default)
         except Exception as exc:
-            logger.warning("auth0: cache read failed (%s)", type(exc).__name__)
+            logger.warning("auth0: cache read failed (alias=%s, error=%s)", self.alias, type(exc).__name__,
+                           extra=_extra(self, exc, "get"))
             return default
 
     def set(self, key: str, value: Any, timeout: float) -> bool:
@@ -54,7 +60,8 @@ class SharedCache:
             self.backend.set(key, value, int(timeout))
             return True
         except Exception as exc:
-            logger.warning("auth0: cache write failed (%s)", type(exc).__name__)
+            logger.warning("auth0: cache write failed (alias=%s, error=%s)", self.alias, type(exc).__name__,
+                           extra=_extra(self, exc, "set"))
             return False
 
     def add(self, key: str, value: Any, timeout: float) -> bool | None:
@@ -63,11 +70,13 @@ class SharedCache:
         try:
             return bool(self.backend.add(key, value, int(timeout)))
         except Exception as exc:
-            logger.warning("auth0: cache add failed (%s)", type(exc).__name__)
+            logger.warning("auth0: cache add failed (alias=%s, error=%s)", self.alias, type(exc).__name__,
+                           extra=_extra(self, exc, "add"))
             return None
 
     def delete(self, key: str) -> None:
         try:
             self.backend.delete(key)
         except Exception as exc:
-            logger.warning("auth0: cache delete failed (%s)", type(exc).__name__)
+            logger.warning("auth0: cache delete failed (alias=%s, error=%s)", self.alias, type(exc).__name__,
+                           extra=_extra(self, exc, "delete"))

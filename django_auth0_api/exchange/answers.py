@@ -17,7 +17,7 @@ from ..core import http
 from ..core.claims import is_numeric_date
 from ..errors import ApiError, error_text
 
-logger = logging.getLogger("django_auth0_api")
+logger = logging.getLogger("django_auth0_api.exchange")
 
 OPTIONAL_RESULT_FIELDS = ("scope", "token_type", "issued_token_type")
 # A lifetime beyond ten years is garbage, not a token to keep.
@@ -68,7 +68,8 @@ def public_result(entry: dict) -> dict:
 
 
 def _invalid(message: str, error) -> ApiError:
-    logger.warning("auth0: exchange got an unusable answer: %s", message)
+    logger.warning("auth0: exchange answer unusable (reason=%s)", message,
+                   extra={"event": "exchange_invalid", "reason": message})
     return error("invalid_response", message, 502)
 
 
@@ -77,13 +78,16 @@ def server_error(reply: http.Reply, body, error, secrets) -> ApiError:
     code = _clean(body.get("error"), secrets, _MAX_CODE) if isinstance(body, dict) else ""
     if code:
         description = _clean(body.get("error_description"), secrets, _MAX_DESCRIPTION)
-        logger.warning("auth0: exchange refused: HTTP %s %s", reply.status, code)
+        logger.warning("auth0: exchange refused (status=%s, error=%s)", reply.status, code,
+                       extra={"event": "exchange_refused", "status": reply.status, "error": code})
         return error(code, description or f"The token endpoint answered {code}", reply.status, retry_after=retry_after)
     if reply.status == 429:
-        logger.warning("auth0: exchange rate limited")
+        logger.warning("auth0: exchange rate limited (status=429, retry_after=%s)", retry_after,
+                       extra={"event": "exchange_rate_limited", "status": 429, "retry_after": retry_after})
         return error("too_many_requests", "The token endpoint is rate limiting this client", 429,
                      retry_after=retry_after)
-    logger.warning("auth0: exchange got HTTP %s without an OAuth error", reply.status)
+    logger.warning("auth0: exchange answer unusable (status=%s, reason=no OAuth error)", reply.status,
+                   extra={"event": "exchange_invalid", "status": reply.status, "reason": "no OAuth error"})
     return error("invalid_response", f"The token endpoint answered HTTP {reply.status} without an OAuth error",
                  502, retry_after=retry_after)
 

@@ -26,6 +26,7 @@ import logging
 import time
 from collections.abc import Mapping
 
+from .. import signals
 from ..core import http
 from ..core.shared_cache import SharedCache
 from ..core.shared_cache import key as cache_key
@@ -42,7 +43,7 @@ from .answers import public_result, token_answer
 from .arguments import CONNECTION_OPTIONS, check_subject_token, extra_fields, optional_field, text_field
 from .client_auth import ClientAuthentication
 
-logger = logging.getLogger("django_auth0_api")
+logger = logging.getLogger("django_auth0_api.exchange")
 
 TOKEN_EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"  # noqa: S105 (a URI, not a secret)
 CONNECTION_GRANT = "urn:auth0:params:oauth:grant-type:token-exchange:federated-connection-access-token"
@@ -76,7 +77,7 @@ class TokenExchanger:
                   ("subject_token_type", ACCESS_TOKEN_TYPE), ("requested_token_type", ACCESS_TOKEN_TYPE),
                   ("audience", text_field("audience", audience, error))]
         fields += optional_field("scope", scope, error)
-        return self._exchange(fields, error)
+        return self._exchange(fields, error, "on_behalf_of")
 
     def by_profile(self, subject_token, subject_token_type, audience=None, scope=None,
                    requested_token_type=None, extra=None) -> dict:
@@ -91,7 +92,7 @@ class TokenExchanger:
         fields += optional_field("scope", scope, error)
         fields += optional_field("requested_token_type", requested_token_type, error)
         fields += extra_fields(extra, error)
-        return self._exchange(fields, error)
+        return self._exchange(fields, error, "exchange_profile")
 
     def for_connection(self, options) -> dict:
         """Token Vault: the access token of a federated connection for the user of
@@ -116,15 +117,30 @@ class TokenExchanger:
                   ("subject_token_type", token_type), ("requested_token_type", CONNECTION_TOKEN_TYPE),
                   ("connection", text_field("connection", options["connection"], error))]
         fields += optional_field("login_hint", options.get("login_hint"), error)
-        return self._exchange(fields, error)
+        return self._exchange(fields, error, "connection")
 
     # -- the shared path ----------------------------------------------------
-    def _exchange(self, fields: list[tuple[str, str]], error: type[ApiError]) -> dict:
+    def _exchange(self, fields: list[tuple[str, str]], error: type[ApiError], grant: str) -> dict:
+        """One exchange, announced (`signals.token_exchanged` / `token_exchange_failed`)."""
+        start = time.perf_counter()
         key = self._cache_key(fields) if self.options.exchange_cache else None
         if key is not None:
             cached = self._cached(key)
             if cached is not None:
+                signals.exchanged(self, grant, True, start)
                 return cached
+        try:
+            result = self._issue(fields, error)
+        except ApiError as exc:
+            signals.exchange_failed(self, grant, exc, start)
+            raise
+        if key is not None:
+            self._store(key, result)
+        signals.exchanged(self, grant, False, start)
+        return public_result(result)
+
+    def _issue(self, fields: list[tuple[str, str]], error: type[ApiError]) -> dict:
+        """A new token from the token endpoint (the cache not consulted)."""
         endpoint = self._token_endpoint(error)
         auth_fields, headers = self.client.credentials()
         subject = dict(fields)["subject_token"]
@@ -133,14 +149,12 @@ class TokenExchanger:
         try:
             reply = http.request("POST", endpoint, self.options.timeout, data=fields + auth_fields, headers=headers)
         except http.FetchError as exc:
-            logger.warning("auth0: exchange request failed: %s", exc.reason)
+            logger.warning("auth0: exchange failed (reason=%s, timed_out=%s)", exc.reason, exc.timed_out,
+                           extra={"event": "exchange_unreachable", "issuer": self.issuer, "reason": exc.reason})
             if exc.timed_out:
                 raise error("timeout_error", "The token endpoint did not answer in time", 504) from None
             raise error("network_error", f"The token endpoint could not be reached: {exc.reason}", 502) from None
-        result = token_answer(reply, error, secrets)
-        if key is not None:
-            self._store(key, result)
-        return public_result(result)
+        return token_answer(reply, error, secrets)
 
     def _token_endpoint(self, error) -> str:
         try:

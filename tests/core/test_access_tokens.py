@@ -535,8 +535,8 @@ def test_a_failing_domains_resolver_refuses_and_logs_without_the_request(auth0_t
     token = auth0_tenant.mint_token()
     response = client.get("/plain/me", **bearer(token))
     assert (response.status_code, response.json()["error_description"]) == (401, "Issuer is not accepted")
-    assert [r.getMessage() for r in caplog.records if r.name == "django_auth0_api"] == [
-        "auth0: the DOMAINS resolver raised KeyError; issuer refused"]
+    assert [r.getMessage() for r in caplog.records if r.name == "django_auth0_api.tokens"] == [
+        "auth0: DOMAINS resolver failed, issuer refused (error=KeyError)"]
 
 
 @pytest.mark.parametrize("returned", [5, [None], "tenant.example.auth0.com"])

@@ -7,6 +7,8 @@ Exit status: 0 when everything is usable, 1 with the reasons otherwise,
 
 from __future__ import annotations
 
+import logging
+
 from django.core.management.base import BaseCommand, CommandError
 
 from django_auth0_api.conf import get_options
@@ -16,6 +18,8 @@ from django_auth0_api.exchange.client_auth import ClientAuthentication
 from django_auth0_api.options import is_allowed_endpoint, issuer_for
 
 from ._usage import UsageErrorsExit2
+
+logger = logging.getLogger("django_auth0_api.checks")
 
 
 class Command(UsageErrorsExit2, BaseCommand):
@@ -55,6 +59,9 @@ class Command(UsageErrorsExit2, BaseCommand):
         self.stdout.write(self.style.SUCCESS("All checks passed."))
 
     def _problem(self, text: str) -> None:
+        # INFO: the command prints the problem itself (a WARNING would print it twice
+        # when logging is not configured). Names, URLs and key ids only, never a secret.
+        logger.info("auth0: check problem (%s)", text, extra={"event": "check_problem", "problem": text})
         self.problems.append(text)
 
     def _url_ok(self, url) -> bool:
