@@ -33,10 +33,10 @@ def _announced(document: str):
 
     def decorate(fetch):
         @functools.wraps(fetch)
-        def announced(self):
+        def announced(self, *args):
             start = time.perf_counter()
             try:
-                result = fetch(self)
+                result = fetch(self, *args)
             except http.FetchError as exc:
                 outcome = ("timeout" if exc.timed_out else "http_error" if exc.status
                            else "unreachable" if exc.reason == "connection failed" else "invalid")
@@ -144,11 +144,13 @@ class IssuerDocuments:
         self._check_url(document.get("jwks_uri"))
         return document, ttl_for(self.options, headers)
 
-    @_announced("jwks")
     def _fetch_jwks(self):
         # discovery.get, not metadata(): a discovery outage must surface as a
         # FetchError here, so the JWKS fetch lock is marked failed, not left held.
-        url = self._check_url(self.discovery.get().value.get("jwks_uri"))
+        return self._get_jwks(self._check_url(self.discovery.get().value.get("jwks_uri")))
+
+    @_announced("jwks")
+    def _get_jwks(self, url: str):
         document, headers = http.get_json(url, self.options.timeout)
         if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
             raise http.FetchError("JWKS has no keys list")
