@@ -1,0 +1,1 @@
+"""Optional integrations, each imported only by a project that asks for it."""
