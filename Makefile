@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Every Python 3.10-3.13 that pyenv has, for tox.
 INTERPRETERS := $(wildcard $(HOME)/.pyenv/versions/3.1[0-3].*/bin/python3)
 
-.PHONY: venv test bench demo load lint package tox clean
+.PHONY: venv test bench demo load lint docs package tox clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# The documentation site, into site/; --strict: a broken link or a settings table that
+# disagrees with the code fails the build (docs/hooks/reference.py).
+docs: venv
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
 package: venv
 	rm -rf dist
 	$(BIN)/python -m build --outdir dist . >/dev/null
@@ -41,4 +46,4 @@ tox: venv
 	$(BIN)/tox run-parallel --parallel 2 --parallel-no-spinner $(if $(INTERPRETERS),--discover $(INTERPRETERS)) -- -q -m "not servers"
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .tox
+	rm -rf $(VENV) build dist *.egg-info .tox site
