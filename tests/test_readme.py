@@ -1,9 +1,12 @@
-"""The README's snippets run, as written, against the fake tenant.
+"""The README's and the documentation's Python blocks run, as written, against the fake tenant.
 
-A snippet is a ```python block after a `<!-- snippet: NAME -->` line in README.md. Each test runs
-one and calls what it defines.
+A snippet is a ```python block after a `<!-- snippet: NAME -->` line in README.md or a page under
+docs/. Each snippet test runs one and calls what it defines. Every other ```python block of the
+docs runs too (settings, views, receivers), except one after a `<!-- not-run: why -->` line (a
+feature still being built), which must still compile.
 """
 
+import glob
 import os
 import re
 
@@ -20,9 +23,32 @@ CALENDAR = "https://calendar-api.example.com"
 EVENTS = [{"title": "Team sync"}]
 
 
+def pages() -> dict:
+    """{path relative to the root: text} of README.md and every docs page."""
+    paths = [os.path.join(ROOT, "README.md")] + sorted(glob.glob(os.path.join(ROOT, "docs", "**", "*.md"),
+                                                                 recursive=True))
+    found = {}
+    for path in paths:
+        with open(path, encoding="utf-8") as handle:
+            found[os.path.relpath(path, ROOT)] = handle.read()
+    return found
+
+
 def snippets() -> dict:
-    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as handle:
-        return dict(re.findall(r"<!-- snippet: ([\w-]+) -->\n```python\n(.*?)```", handle.read(), re.S))
+    found: dict = {}
+    for text in pages().values():
+        found.update(re.findall(r"<!-- snippet: ([\w-]+) -->\n```python\n(.*?)```", text, re.S))
+    return found
+
+
+def python_blocks() -> list:
+    """(page, number, marker line or "", code) of every ```python block of the pages."""
+    blocks = []
+    for page, text in pages().items():
+        for number, found in enumerate(re.finditer(r"(?:(<!-- [\w-]+:[^\n]*-->)\n)?```python\n(.*?)```", text,
+                                                   re.S)):
+            blocks.append((page, number, found.group(1) or "", found.group(2)))
+    return blocks
 
 
 def run(name: str) -> dict:
@@ -156,3 +182,36 @@ def test_dpop_verify_proof_snippet(tenant, dpop_key):
     proof = tenant.mint_dpop_proof(dpop_key, htm="POST", htu=DATA_URL, access_token=token)
     result = run("dpop-verify-proof")["verify_dpop_token"](token, proof, "POST", DATA_URL)
     assert (result["token_claims"]["sub"], result["proof_claims"]["htm"]) == ("auth0|alice", "POST")
+
+
+# -- every Python block of the pages --------------------------------------------------------------------
+@pytest.fixture
+def no_new_receivers():
+    """A block may connect receivers (the operations page does): they leave with it."""
+    from django_auth0_api import signals
+
+    kept = {name: list(getattr(signals, name).receivers) for name in SIGNALS}
+    yield
+    for name, receivers in kept.items():
+        signal = getattr(signals, name)
+        with signal.lock:
+            signal.receivers[:] = receivers
+            signal.sender_receivers_cache.clear()
+
+
+SIGNALS = ("token_verified", "token_refused", "keys_fetched", "keys_refreshed", "token_exchanged",
+           "token_exchange_failed")
+
+
+@pytest.mark.parametrize(("page", "number", "marker", "code"), python_blocks(),
+                         ids=[f"{page}#{number}" for page, number, _, _ in python_blocks()])
+def test_python_block_runs(page, number, marker, code, tenant, no_new_receivers):
+    compiled = compile(code, f"<{page} block {number}>", "exec")
+    if marker.startswith("<!-- not-run:"):
+        return  # a feature being built: it compiles, and runs once it lands (remove the marker then)
+    exec(compiled, {"__name__": f"docs_block_{number}"})  # noqa: S102 (our own docs)
+
+
+def test_the_docs_have_python_blocks_that_run():
+    runnable = [page for page, _, marker, _ in python_blocks() if not marker.startswith("<!-- not-run:")]
+    assert len(runnable) > 30 and "docs/operations.md" in runnable
