@@ -49,7 +49,7 @@ def check_settings(app_configs=None, **kwargs):
     for key in sorted(raw, key=str):
         if key not in SETTING_NAMES:
             close = difflib.get_close_matches(str(key), sorted(SETTING_NAMES), n=1)
-            hint = f"Did you mean {close[0]}?" if close else "Remove it; see the README's settings table."
+            hint = f"Did you mean {close[0]}?" if close else "Remove it; see the settings reference (docs/settings.md)."
             messages.append(Warning(f"AUTH0_API has an unknown key {key!r}.", hint=hint, id=_P + "W001"))
         elif not _type_ok(key, raw[key]):
             names = " or ".join(t.__name__ for t in EXPECTED_TYPES[key])
@@ -59,7 +59,7 @@ def check_settings(app_configs=None, **kwargs):
     try:
         options = ApiClientOptions.from_settings(get_settings())
     except (ConfigurationError, TypeError) as exc:
-        return messages + [Error(f"AUTH0_API is invalid: {exc}", hint="See the README's settings table.",
+        return messages + [Error(f"AUTH0_API is invalid: {exc}", hint="See the settings reference (docs/settings.md).",
                                  id=_P + "E003")]
     return (messages + _check_cache(options) + _check_nonce_handler(options) + _check_resolver(options)
             + _check_exchange_client(options))

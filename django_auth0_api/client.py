@@ -61,7 +61,7 @@ class ApiClient:
         try:
             token = self.authenticate(headers, http_method, http_url, context)
         except (MissingAuthorizationError, InvalidAuthSchemeError):
-            raise  # no credentials: not a refusal (README "Signals, logs and metrics")
+            raise  # no credentials: not a refusal (docs/operations.md)
         except BaseAuthError as exc:
             signals.refused(self, exc, start)
             raise

@@ -3,7 +3,7 @@
 A reason code is what `token_refused` receivers, log lines and metrics see
 instead of the error's text: stable (a dashboard or an alert may name it),
 few (a metric label must not explode), and never derived from the token.
-See the README's "Signals, logs and metrics".
+See docs/operations.md.
 
 A raise site may name its reason (`error.reason = "..."`, one of `REASONS`);
 otherwise it follows from the error's fixed description, then its class.

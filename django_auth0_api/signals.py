@@ -1,7 +1,7 @@
 """The library's events, as Django signals for code and log lines for operators.
 
 Every signal is sent with `sender` the class that sends it and keyword
-arguments only (README "Signals, logs and metrics"):
+arguments only (docs/operations.md):
 
 - `token_verified` — a request's credentials verified: `client` (the
   `ApiClient`), `token` (the `VerifiedToken`), `scheme`, `issuer`,

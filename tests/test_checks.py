@@ -60,7 +60,8 @@ def test_w001_unknown_key_with_a_did_you_mean_hint(conf):
 def test_w001_unknown_key_without_a_close_match(conf):
     conf.AUTH0_API = dict(GOOD, XYZZY=1)
     [message] = check_settings()
-    assert (message.id, message.hint) == ("django_auth0_api.W001", "Remove it; see the README's settings table.")
+    assert (message.id, message.hint) == ("django_auth0_api.W001",
+                                          "Remove it; see the settings reference (docs/settings.md).")
 
 
 def test_w001_timeout_is_http_timeout(conf):

@@ -1,4 +1,4 @@
-"""Prometheus metrics for the library's signals (README "Signals, logs and metrics").
+"""Prometheus metrics for the library's signals (docs/operations.md).
 
 Opt in by adding `"django_auth0_api.contrib.prometheus"` to `INSTALLED_APPS`
 (needs `prometheus_client`); the metrics then join the default registry, which
