@@ -4,6 +4,7 @@
     verify_fresh         verify_access_token, a new token each time / jwt.decode        (lower is better)
     drf_auth_throughput  DRF requests/s with Bearer auth / the same view without auth   (higher is better)
     dpop_verify_request  verify_request with a fresh DPoP proof / jwt.decode of token and proof (lower is better)
+    signals_listened     verify_request with a receiver on token_verified / with none          (lower is better)
 
 Runs in one process against the fake tenant (mocked with `responses`).
 """
@@ -83,6 +84,7 @@ def main():
         figures["verify_fresh"] = compare(client.verify_access_token, pyjwt_decode, pools)
         figures["drf_auth_throughput"] = drf_ratio(tenant)
         figures["dpop_verify_request"] = dpop_ratio(tenant, client, public_key, options)
+        figures["signals_listened"] = signals_ratio(tenant, client)
 
     for name, value in figures.items():
         print(f"{name:22s} {value:6.3f}")
@@ -129,6 +131,34 @@ def dpop_ratio(tenant, client, public_key, options):
         jwt.decode(proof, proof_key, algorithms=["ES256"])
 
     return compare(ours, theirs, pools)
+
+
+def signals_ratio(tenant, client):
+    """What a listener costs a warm Bearer request (nobody listening is the default): rounds
+    with and without a receiver on token_verified, alternating; the median ratio."""
+    from django_auth0_api import signals
+
+    headers = {"authorization": f"Bearer {tenant.mint_token(sub='signals')}"}
+    client.verify_request(headers)
+
+    def listener(sender, **kwargs):
+        pass
+
+    def timed(listening: bool) -> float:
+        if listening:
+            signals.token_verified.connect(listener)
+        gc.collect()
+        gc.disable()
+        try:
+            start = time.perf_counter()
+            for _ in range(N):
+                client.verify_request(headers)
+            return time.perf_counter() - start
+        finally:
+            gc.enable()
+            signals.token_verified.disconnect(listener)
+
+    return statistics.median(timed(True) / timed(False) for _ in range(ROUNDS))
 
 
 if __name__ == "__main__":
