@@ -41,6 +41,7 @@ REASONS = {
     "dpop_nonce_required": "DPOP_NONCE: the proof has no fresh nonce",
     "keys_unavailable": "discovery or JWKS could not be had and no key is cached (503)",
     "unavailable": "something else verification needs is out of reach (503)",
+    "server_error": "the configuration or a project hook (a DOMAINS resolver) failed (500)",
     "refused": "any other refusal",
 }
 
@@ -97,4 +98,4 @@ def reason_of(error: BaseAuthError) -> str:
     for cls, reason in _BY_CLASS:
         if isinstance(error, cls):
             return reason
-    return "refused"
+    return "server_error" if error.get_status_code() == 500 else "refused"

@@ -37,3 +37,10 @@ def test_a_setting_missing_from_the_page_fails_the_build():
 
 def test_every_check_id_is_documented():
     assert (reference.undocumented_checks(page("checks.md")), len(reference.check_ids()) >= 11) == ([], True)
+
+
+def test_every_reason_code_is_documented():
+    from django_auth0_api.reasons import REASONS
+
+    text = page("operations.md")
+    assert [reason for reason in REASONS if f"| `{reason}` |" not in text] == []

@@ -209,5 +209,12 @@ def test_a_raise_site_may_name_its_reason():
     assert (reason_of(error), reason_of(BaseAuthError("Something new"))) == ("bad_signature", "refused")
 
 
+def test_an_error_answered_500_is_a_server_error():
+    class Broken(BaseAuthError):
+        status_code = 500
+
+    assert reason_of(Broken("Resolver failed")) == "server_error"
+
+
 def test_reason_codes_are_label_safe():
     assert [r for r in REASONS if not re.fullmatch(r"[a-z_]+", r)] == []
