@@ -7,6 +7,7 @@ from typing import Any
 
 from .access_tokens import AccessTokenVerifier
 from .claims import bound_key_of, copy_json, missing_claims
+from .core.mtls import CertificateBinding
 from .dpop import DpopVerifier
 from .errors import (
     BaseAuthError,
@@ -26,6 +27,7 @@ class ApiClient:
         self.options = options
         self.tokens = AccessTokenVerifier(options)
         self.dpop = DpopVerifier(options)
+        self.certificates = CertificateBinding(options)
         self._exchanger = None
 
     # -- verification -------------------------------------------------------
@@ -77,6 +79,9 @@ class ApiClient:
         scheme = credentials.scheme
         try:
             claims = self.tokens.verify(credentials.token, context)
+            # Before the proof: a token presented without its certificate must not consume one.
+            if "cnf" in claims or self.certificates.required:
+                self.certificates.check(claims, credentials.certificate)
             if scheme == "Bearer":
                 if bound_key_of(claims) is not None:
                     raise VerifyAccessTokenError("DPoP-bound token sent as a Bearer token")

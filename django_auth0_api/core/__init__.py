@@ -1,0 +1,1 @@
+"""The verification core: no DRF, no views."""
