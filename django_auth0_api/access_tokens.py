@@ -42,7 +42,7 @@ class AccessTokenVerifier:
         self._headers = BoundedCache(_HEADER_CACHE_SIZE)
         self._resolver: Callable | None = None
         # Built now: a key that cannot be loaded is a configuration error, raised loudly.
-        self._decrypter = jwe.Decrypter(options) if options.decryption_keys else None
+        self._decrypter = jwe.Decrypter.from_options(options) if options.decryption_keys else None
 
     # -- entry point ------------------------------------------------------
     def verify(self, token, context: dict | None = None) -> dict[str, Any]:

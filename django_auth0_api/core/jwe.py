@@ -63,11 +63,18 @@ def is_compact_jwe(token: str) -> bool:
 class Decrypter:
     """Decrypts compact JWE access tokens with `DECRYPTION_KEYS`."""
 
-    def __init__(self, options):
-        self.keys = load_decryption_keys(options.decryption_keys)
-        self.algorithms = frozenset(options.decryption_algorithms)
-        self.encryptions = frozenset(options.decryption_encryptions)
+    def __init__(self, keys: Mapping[str, rsa.RSAPrivateKey], algorithms, encryptions):
+        self.keys = dict(keys)
+        self.algorithms = frozenset(algorithms)
+        self.encryptions = frozenset(encryptions)
         self._headers = BoundedCache(_HEADER_CACHE_SIZE)
+
+    @classmethod
+    def from_options(cls, options) -> Decrypter:
+        """`DECRYPTION_KEYS`, `DECRYPTION_ALGORITHMS`, `DECRYPTION_ENCRYPTIONS`;
+        `ConfigurationError` for a key that does not load."""
+        return cls(load_decryption_keys(options.decryption_keys), options.decryption_algorithms,
+                   options.decryption_encryptions)
 
     def decrypt(self, token: str) -> str:
         """The nested compact JWS of `token`, or `JWEError`."""
