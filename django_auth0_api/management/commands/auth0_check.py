@@ -129,7 +129,6 @@ class Command(UsageErrorsExit2, BaseCommand):
     def _check_certificates(self) -> None:
         header = self.settings.mtls_client_cert_header
         if not header:
-            self.stdout.write("Certificate-bound tokens: off (no MTLS_CLIENT_CERT_HEADER)")
             return
         state = "required" if self.settings.mtls_required else "checked when bound"
         self.stdout.write(f"Certificate-bound tokens: {state}, certificate from the {header} header")
@@ -139,7 +138,6 @@ class Command(UsageErrorsExit2, BaseCommand):
         half with every allowed `alg`/`enc` pair: the key works, not just parses."""
         keys = self.settings.decryption_keys
         if not keys:
-            self.stdout.write("Encrypted tokens: off (no DECRYPTION_KEYS)")
             return
         algorithms, encryptions = self.settings.decryption_algorithms, self.settings.decryption_encryptions
         state = "required" if self.settings.require_encryption else "accepted, plain JWS too"
