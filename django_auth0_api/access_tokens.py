@@ -17,9 +17,9 @@ from typing import Any
 from django.utils.module_loading import import_string
 
 from . import jws
-from .core import jwe
 from .bounded_cache import BoundedCache
 from .claims import audience_matches, confirmation_problem, is_numeric_date, missing_claims
+from .core import jwe
 from .delegation import MalformedActClaim, validate_act
 from .errors import ConfigurationError, VerifyAccessTokenError
 from .keys import IssuerKeys
@@ -153,9 +153,9 @@ class AccessTokenVerifier:
             raise VerifyAccessTokenError("Claim scope is malformed")
         cnf = claims.get("cnf")
         if cnf is not None:
-            problem = confirmation_problem(cnf)
-            if problem is not None:
-                raise VerifyAccessTokenError(problem)
+            unusable = confirmation_problem(cnf)
+            if unusable is not None:
+                raise VerifyAccessTokenError(unusable)
         try:
             validate_act(claims)
         except MalformedActClaim:

@@ -247,7 +247,7 @@ class FakeTenant:
         from cryptography.hazmat.primitives import serialization
 
         private_key = serialization.load_pem_private_key(self.encryption_keys[kid].encode("ascii"), password=None)
-        return jwe.encrypt(signed_token, private_key.public_key(), kid=kid if send_kid else None,  # type: ignore[union-attr]
+        return jwe.encrypt(signed_token, private_key.public_key(), kid=kid if send_kid else None,
                            alg=alg, enc=enc, header=header)
 
     def mint_dpop_proof(self, dpop_key: DpopKey, *, htm: str = "GET", htu: str = "http://testserver/",

@@ -239,7 +239,7 @@ def test_the_keys_never_show_in_the_options_repr(auth0_tenant, decryption_key):
     assert "decryption_keys" not in repr(options) and "PRIVATE" not in repr(options)
 
 
-# -- algorithms ---------------------------------------------------------------------------------------------------------
+# -- algorithms --------------------------------------------------------------------------------------------------------
 
 def test_rsa1_5_is_refused(auth0_tenant, api, decryption_key):
     # PKCS #1 v1.5 key wrapping invites padding oracles (RFC 7516 §11.5).
@@ -294,7 +294,7 @@ def test_unsupported_encryptions_cannot_be_allowed(auth0_tenant, encryption):
                          decryption_encryptions=[encryption])
 
 
-# -- header -------------------------------------------------------------------------------------------------------------
+# -- header ------------------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("cty", ["jwt", "JWT", "application/jwt"])
 def test_cty_jwt_in_any_case_is_accepted(auth0_tenant, api, decryption_key, cty):
@@ -314,7 +314,7 @@ def test_a_changed_protected_header_fails_authentication(auth0_tenant, api, decr
     assert refusal(api, replace_segment(token, 0, changed)) == INVALID
 
 
-# -- segments --------------------------------------------------------------------------------------------------------------
+# -- segments ----------------------------------------------------------------------------------------------------------
 
 def test_a_truncated_tag_is_refused(auth0_tenant, api):
     token = auth0_tenant.mint_token(encrypt_for=KID)
@@ -347,7 +347,7 @@ def test_a_jwe_of_another_shape_is_refused(auth0_tenant, api, shape):
         api.verify_access_token(shape(auth0_tenant.mint_token(encrypt_for=KID)))
 
 
-# -- what is nested ----------------------------------------------------------------------------------------------------------
+# -- what is nested ----------------------------------------------------------------------------------------------------
 
 def test_a_jwe_wrapping_an_unsigned_token_is_refused(auth0_tenant, api, decryption_key):
     unsigned = f"{segment({'alg': 'none', 'typ': 'at+jwt'})}.{segment(tenant_claims(auth0_tenant))}."
@@ -374,7 +374,7 @@ def test_a_nested_token_signed_by_another_key_is_refused(auth0_tenant, api, decr
     assert refusal(api, seal(stranger, decryption_key)) == "Signature verification failed"
 
 
-# -- sizes, before any RSA work -----------------------------------------------------------------------------------------------
+# -- sizes, before any RSA work ----------------------------------------------------------------------------------------
 
 class CountingKey:
     """A decryption key that counts its RSA operations (a stand-in for
@@ -454,7 +454,7 @@ def test_every_decryption_failure_answers_the_same(jwe_settings, client, auth0_t
                         'DPoP algs="ES256"')}
 
 
-# -- checks and auth0_check ------------------------------------------------------------------------------------------------
+# -- checks and auth0_check --------------------------------------------------------------------------------------------
 
 def test_system_check_e008_for_a_key_that_does_not_load(settings, auth0_tenant, decryption_key):
     settings.DEBUG = True

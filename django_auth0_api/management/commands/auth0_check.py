@@ -152,8 +152,9 @@ class Command(UsageErrorsExit2, BaseCommand):
                 continue
             decrypter = jwe.Decrypter({kid: key}, algorithms, encryptions)
             try:
-                works = all(decrypter.decrypt(jwe.encrypt(sample, key.public_key(), kid=kid, alg=alg, enc=enc)) == sample
-                            for alg in algorithms for enc in encryptions)
+                works = all(
+                    decrypter.decrypt(jwe.encrypt(sample, key.public_key(), kid=kid, alg=alg, enc=enc)) == sample
+                    for alg in algorithms for enc in encryptions)
             except jwe.JWEError:
                 works = False
             if not works:
