@@ -27,9 +27,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from .. import jws
-from ..bounded_cache import BoundedCache
 from ..errors import ConfigurationError
+from . import jws
+from .memo import BoundedMemo
 
 # Key management algorithms (RFC 7518 §4.3 and the IANA JOSE registry) and the
 # hash of their OAEP padding. RSA1_5 (padding oracles, RFC 7516 §11.5) and
@@ -67,7 +67,7 @@ class Decrypter:
         self.keys = dict(keys)
         self.algorithms = frozenset(algorithms)
         self.encryptions = frozenset(encryptions)
-        self._headers = BoundedCache(_HEADER_CACHE_SIZE)
+        self._headers = BoundedMemo(_HEADER_CACHE_SIZE)
 
     @classmethod
     def from_options(cls, options) -> Decrypter:

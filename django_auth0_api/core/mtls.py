@@ -25,9 +25,9 @@ from urllib.parse import unquote
 
 from cryptography import x509
 
-from ..bounded_cache import BoundedCache
-from ..claims import bound_certificate_of
 from ..errors import VerifyAccessTokenError
+from .claims import bound_certificate_of
+from .memo import BoundedMemo
 
 # A leaf certificate is one to two KiB of DER; URL-encoded PEM about twice
 # that. Anything past this is not a certificate worth parsing.
@@ -70,7 +70,7 @@ class CertificateBinding:
         self.enabled = bool(options.mtls_client_cert_header)
         self.required = options.mtls_required
         # Clients reuse their certificate: each header value is parsed once.
-        self._thumbprints = BoundedCache(_THUMBPRINT_CACHE_SIZE)
+        self._thumbprints = BoundedMemo(_THUMBPRINT_CACHE_SIZE)
 
     def thumbprint(self, certificate: str | None) -> str | None:
         if not certificate or not self.enabled:

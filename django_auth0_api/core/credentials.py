@@ -1,0 +1,92 @@
+"""Reading credentials out of request headers (RFC 6750 §2.1, RFC 9449 §7.1),
+and the client certificate a TLS-terminating proxy forwards (RFC 8705 §3)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from ..errors import (
+    InvalidAuthSchemeError,
+    InvalidDpopProofError,
+    InvalidRequestError,
+    MissingAuthorizationError,
+)
+from .challenges import offered_schemes
+
+_SCHEMES = {"bearer": "Bearer", "dpop": "DPoP"}
+
+
+class Credentials(NamedTuple):
+    scheme: str
+    token: str
+    proofs: tuple[str, ...] = ()
+    # The raw value of the `MTLS_CLIENT_CERT_HEADER` header; None when that
+    # setting is unset (no header is trusted then) or the header is absent.
+    certificate: str | None = None
+
+    def __repr__(self) -> str:  # never the token or the proof
+        return f"Credentials(scheme={self.scheme!r})"
+
+
+def header_values(headers, name: str) -> list[str]:
+    """Every value of header `name` (case-insensitive) in a mapping or a list
+    of pairs; a server that joined repeated headers left commas behind."""
+    return _collect(headers, (name,))[name]
+
+
+def _collect(headers, names: tuple[str, ...]) -> dict[str, list[str]]:
+    # One pass over the headers for every name wanted: this runs per request.
+    found: dict[str, list[str]] = {name: [] for name in names}
+    items = headers.items() if hasattr(headers, "items") else headers or ()
+    for key, value in items:
+        values = found.get(key.lower()) if isinstance(key, str) else None
+        if values is None:
+            continue
+        for one in value if isinstance(value, (list, tuple)) else (value,):
+            if not isinstance(one, str):
+                raise InvalidRequestError("Header values must be strings")
+            values.extend(split_header(one))
+    return found
+
+
+def split_header(value: str | None) -> list[str]:
+    """One header's values: a server that joined repeated headers left commas
+    behind (a token or a proof never holds one)."""
+    return [] if value is None else [part.strip() for part in value.split(",")]
+
+
+def read_credentials(headers, options) -> Credentials:
+    """The credentials in `headers`, a mapping or a list of pairs."""
+    certificate_header = options.mtls_client_cert_header
+    if not certificate_header:
+        found = _collect(headers, ("authorization", "dpop"))
+        return parse_credentials(found["authorization"], found["dpop"], options)
+    found = _collect(headers, ("authorization", "dpop", certificate_header.lower()))
+    return parse_credentials(found["authorization"], found["dpop"], options, found[certificate_header.lower()])
+
+
+def parse_credentials(authorization: list[str], dpop: list[str], options,
+                      certificates: Sequence[str] = ()) -> Credentials:
+    """The credentials in the values of the Authorization and DPoP headers,
+    and of the certificate header (read only when it is configured)."""
+    if not authorization or authorization == [""]:
+        raise MissingAuthorizationError()
+    if len(authorization) > 1:
+        raise InvalidRequestError("Several Authorization header values")
+    raw_scheme, _, token = authorization[0].partition(" ")
+    scheme = _SCHEMES.get(raw_scheme.lower())
+    if scheme not in offered_schemes(options):
+        raise InvalidAuthSchemeError()
+    token = token.strip()
+    if not token or len(token.split()) != 1:
+        raise InvalidRequestError(f"{scheme} scheme needs exactly one token", scheme=scheme)
+    proofs = tuple(dpop) if options.dpop_enabled else ()
+    if scheme == "DPoP":
+        if not proofs or proofs == ("",):
+            raise InvalidRequestError("DPoP scheme without a DPoP proof header", scheme=scheme)
+        if len(proofs) > 1:
+            raise InvalidDpopProofError("Several DPoP proofs", scheme=scheme)
+    # A proxy that overwrites the header sends one value: several cannot be told apart.
+    certificate = certificates[0] if len(certificates) == 1 and certificates[0] else None
+    return Credentials(scheme, token, proofs, certificate)
