@@ -13,12 +13,12 @@ import os
 from io import StringIO
 
 import pytest
-from helpers import b64url, segment, sign_rs256, tenant_claims
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from helpers import b64url, segment, sign_rs256, tenant_claims
 
 from django_auth0_api import ApiClient, ApiClientOptions
 from django_auth0_api.checks import check_settings
