@@ -137,7 +137,7 @@ def _check_decryption_keys(options):
             load_decryption_key(kid, source)
         except ConfigurationError as exc:  # names the kid, never the key
             messages.append(Error(str(exc), hint="Give the PEM text of an RSA private key, or the path of its file.",
-                                  id=_P + "E008"))
+                                  id=_P + "E009"))
     return messages
 
 

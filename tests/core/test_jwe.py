@@ -10,18 +10,14 @@ from __future__ import annotations
 
 import json
 import os
-from io import StringIO
 
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from django.core.management import call_command
-from django.core.management.base import CommandError
 from helpers import b64url, segment, sign_rs256, tenant_claims
 
 from django_auth0_api import ApiClient, ApiClientOptions
-from django_auth0_api.checks import check_settings
 from django_auth0_api.core import jwe
 from django_auth0_api.errors import ConfigurationError, VerifyAccessTokenError
 from django_auth0_api.testing import rsa_key
@@ -452,37 +448,3 @@ def test_every_decryption_failure_answers_the_same(jwe_settings, client, auth0_t
     assert answers == {(401, b'{"error": "invalid_token", "error_description": "Access token is invalid"}',
                         'Bearer realm="api", error="invalid_token", error_description="Access token is invalid", '
                         'DPoP algs="ES256"')}
-
-
-# -- checks and auth0_check --------------------------------------------------------------------------------------------
-
-def test_system_check_e008_for_a_key_that_does_not_load(settings, auth0_tenant, decryption_key):
-    settings.DEBUG = True
-    settings.AUTH0_API = auth0_tenant.settings(DECRYPTION_KEYS={KID: decryption_key, "bad": "/nonexistent.pem"})
-    assert [(m.id, m.msg) for m in check_settings()] == [
-        ("django_auth0_api.E008", "DECRYPTION_KEYS['bad'] is neither PEM text nor a readable file")]
-
-
-def test_system_check_e002_for_decryption_keys_of_the_wrong_type(settings, auth0_tenant):
-    settings.AUTH0_API = auth0_tenant.settings(DECRYPTION_KEYS=["a.pem"])
-    assert [m.id for m in check_settings()] == ["django_auth0_api.E002"]
-
-
-def test_auth0_check_decrypts_with_each_key(settings, auth0_tenant, decryption_key):
-    settings.AUTH0_API = auth0_tenant.settings(DECRYPTION_KEYS={KID: decryption_key,
-                                                                "enc-1": auth0_tenant.encryption_key("enc-1")})
-    out = StringIO()
-    call_command("auth0_check", stdout=out, stderr=StringIO())
-    lines = out.getvalue().splitlines()
-    assert lines[-4:] == ["Encrypted tokens: accepted, plain JWS too; RSA-OAEP-256 with A256GCM",
-                          "  key enc-0: RSA 2048: decrypts", "  key enc-1: RSA 2048: decrypts", "All checks passed."]
-
-
-def test_auth0_check_reports_a_key_that_does_not_load(settings, auth0_tenant, decryption_key):
-    settings.AUTH0_API = auth0_tenant.settings(DECRYPTION_KEYS={KID: decryption_key, "bad": ec_pem()})
-    out, err = StringIO(), StringIO()
-    with pytest.raises(CommandError) as caught:
-        call_command("auth0_check", stdout=out, stderr=err)
-    assert caught.value.returncode == 1
-    assert "  key bad: does not load" in out.getvalue().splitlines()
-    assert err.getvalue() == "problem: DECRYPTION_KEYS['bad'] must be an RSA private key of 2048 bits or more\n"
