@@ -448,3 +448,9 @@ def test_every_decryption_failure_answers_the_same(jwe_settings, client, auth0_t
     assert answers == {(401, b'{"error": "invalid_token", "error_description": "Access token is invalid"}',
                         'Bearer realm="api", error="invalid_token", error_description="Access token is invalid", '
                         'DPoP algs="ES256"')}
+
+
+@pytest.mark.parametrize("index", [1, 2, 3, 4])
+def test_a_segment_that_is_not_base64url_is_refused(auth0_tenant, api, index):
+    token = auth0_tenant.mint_token(encrypt_for=KID)
+    assert refusal(api, replace_segment(token, index, "*" + token.split(".")[index][1:])) == INVALID
