@@ -33,7 +33,8 @@ REASONS = {
     "not_yet_valid": "the token's nbf or iat is in the future",
     "invalid_claims": "a claim is missing or malformed (sub, exp, scope, cnf, act, REQUIRED_CLAIMS)",
     "invalid_token": "the access token is invalid for another reason",
-    "binding_mismatch": "a bound token sent as Bearer, an unbound one as DPoP, or the proof's key is not cnf.jkt",
+    "binding_mismatch": "a bound token sent as Bearer, an unbound one as DPoP, the proof's key is not cnf.jkt, "
+                        "or the client certificate is missing or not cnf.x5t#S256",
     "invalid_dpop_proof": "the DPoP proof is invalid (typ, alg, jwk, signature, jti, htm, ath)",
     "dpop_htu_mismatch": "the DPoP proof's htu is not the request URL (a proxy setting, often)",
     "dpop_iat_window": "the DPoP proof's iat is outside the accepted window (clock skew, often)",
@@ -66,6 +67,8 @@ _BY_DESCRIPTION = {
     "DPoP-bound token sent as a Bearer token": "binding_mismatch",
     "Access token is not DPoP-bound": "binding_mismatch",
     "DPoP proof key does not match the token binding": "binding_mismatch",
+    "Client certificate does not match the token binding": "binding_mismatch",
+    "Access token is not certificate-bound": "binding_mismatch",
     "DPoP proof htu does not match the request URL": "dpop_htu_mismatch",
     "DPoP proof iat is outside the acceptable window": "dpop_iat_window",
     "DPoP proof has been used before": "dpop_replay",
