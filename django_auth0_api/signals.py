@@ -44,12 +44,14 @@ from django.dispatch import Signal
 
 from .reasons import reason_of
 
-token_verified = Signal()
-token_refused = Signal()
-keys_fetched = Signal()
-keys_refreshed = Signal()
-token_exchanged = Signal()
-token_exchange_failed = Signal()
+# use_caching: the receivers of a sender (always one of the library's classes) are looked up
+# once, not under a lock on every send; connect and disconnect clear the cache.
+token_verified = Signal(use_caching=True)
+token_refused = Signal(use_caching=True)
+keys_fetched = Signal(use_caching=True)
+keys_refreshed = Signal(use_caching=True)
+token_exchanged = Signal(use_caching=True)
+token_exchange_failed = Signal(use_caching=True)
 
 keys_logger = logging.getLogger("django_auth0_api.keys")
 tokens_logger = logging.getLogger("django_auth0_api.tokens")
