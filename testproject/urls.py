@@ -1,8 +1,9 @@
-from django.urls import path
+from django.urls import include, path
 
 from testproject.api import delegation_views, views
 
 urlpatterns = [
+    path("", include("django_auth0_api.urls")),
     path("api/me", views.MeView.as_view()),
     path("api/messages", views.MessagesView.as_view()),
     path("api/admin", views.AdminView.as_view()),
