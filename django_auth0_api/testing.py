@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from urllib.parse import parse_qsl, unquote_plus
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from . import jws
+from .authorization_server import AuthorizationServer
 
 DEFAULT_DOMAIN = "tenant.example.auth0.com"
 DEFAULT_AUDIENCE = "https://api.example.com"
@@ -87,6 +89,8 @@ class FakeTenant:
         self.exchange_profiles: dict = {}
         self.token_answers: list = []
         self._assertion_jtis: set = set()
+        # Dynamic registration, /authorize and the user grants (MCP clients).
+        self.oauth = AuthorizationServer(self)
 
     # -- sharing one tenant between processes ------------------------------------
     ENVIRONMENT = ("FAKE_TENANT_DOMAIN", "FAKE_TENANT_SCHEME", "FAKE_TENANT_AUDIENCE", "FAKE_TENANT_KEY_FILE")
@@ -139,8 +143,8 @@ class FakeTenant:
         return self.issuer + "oauth/token"
 
     def discovery(self) -> dict:
-        return {"issuer": self.issuer, "jwks_uri": self.jwks_url, "token_endpoint": self.token_url,
-                "id_token_signing_alg_values_supported": ["RS256"]}
+        """OpenID discovery: Auth0's lists the authorization-server members too."""
+        return {**self.oauth.metadata(), "id_token_signing_alg_values_supported": ["RS256"]}
 
     def jwks(self) -> dict:
         keys = []
@@ -229,6 +233,9 @@ class FakeTenant:
         """What the tenant's `/oauth/token` answers (status, JSON body): the client
         is authenticated first (Basic, `client_secret_post` or `private_key_jwt`)."""
         self.requests.append(form)
+        answer = self.oauth.token_response(form, authorization)
+        if answer is not None:
+            return answer
         client_id, refusal = self._authenticate_client(form, authorization)
         if refusal is not None:
             return refusal
@@ -358,9 +365,29 @@ class FakeTenant:
             status, body = self.token_response(form, request.headers.get("Authorization"))
             return status, {"Content-Type": "application/json"}, json.dumps(body)
 
+        def register(request):
+            try:
+                body = json.loads(request.body or b"")
+            except ValueError:
+                body = None
+            status, answer_body = self.oauth.register(body)
+            return status, {"Content-Type": "application/json"}, json.dumps(answer_body)
+
+        def authorize(request):
+            from urllib.parse import urlsplit
+
+            status, answer_body = self.oauth.authorize(dict(parse_qsl(urlsplit(request.url).query)))
+            if status == 302:
+                return 302, answer_body, ""
+            return status, {"Content-Type": "application/json"}, json.dumps(answer_body)
+
         rsps.add_callback("GET", self.discovery_url, callback=answer(self.discovery))
+        rsps.add_callback("GET", self.oauth.metadata_url, callback=answer(self.oauth.metadata))
         rsps.add_callback("GET", self.jwks_url, callback=answer(self.jwks))
         rsps.add_callback("POST", self.token_url, callback=token)
+        rsps.add_callback("POST", self.oauth.registration_endpoint, callback=register)
+        rsps.add_callback("GET", re.compile(re.escape(self.oauth.authorization_endpoint) + r"(\?.*)?$"),
+                          callback=authorize)
         return self
 
 

@@ -14,6 +14,7 @@ INSTALLED_APPS = [
     "django.contrib.auth",
     "rest_framework",
     "django_auth0_api",
+    "mcp_server",
     "testproject.api",
 ]
 
@@ -38,6 +39,12 @@ AUTH0_API = {
     "CLIENT_SECRET": os.environ.get("AUTH0_CLIENT_SECRET", "test-client-secret"),
     "ALLOW_INSECURE_HTTP": os.environ.get("AUTH0_ALLOW_INSECURE_HTTP") == "1",
 }
+# The MCP endpoint (/mcp) as an RFC 9728 protected resource: its URL is the API identifier, so it is
+# one of the audiences too (Auth0 issues aud = resource).
+AUTH0_API["RESOURCE"] = os.environ.get("AUTH0_RESOURCE", "https://api.example.com/mcp")
+if AUTH0_API["RESOURCE"] not in AUTH0_API["AUDIENCE"]:
+    AUTH0_API["AUDIENCE"].append(AUTH0_API["RESOURCE"])
+AUTH0_API["RESOURCE_METADATA"] = {"resource_name": "django-auth0-api demo MCP server"}
 if os.environ.get("AUTH0_HTTP_TIMEOUT"):  # the server fault tests shorten it
     AUTH0_API["HTTP_TIMEOUT"] = float(os.environ["AUTH0_HTTP_TIMEOUT"])
 
@@ -46,6 +53,11 @@ if os.environ.get("AUTH0_HTTP_TIMEOUT"):  # the server fault tests shorten it
 # project when it runs for real (serve it with more than one worker or thread).
 CALENDAR_API_AUDIENCE = os.environ.get("CALENDAR_API_AUDIENCE", "https://calendar-api.example.com")
 DOWNSTREAM_API_URL = os.environ.get("DOWNSTREAM_API_URL", "http://127.0.0.1:8000")
+
+# django-mcp-server: stateless (no Django sessions), tools verified by this library.
+DJANGO_MCP_AUTHENTICATION_CLASSES = ["django_auth0_api.authentication.Auth0Authentication"]
+DJANGO_MCP_GLOBAL_SERVER_CONFIG = {"name": "django-auth0-api demo", "stateless": True}
+DJANGO_MCP_GET_SERVER_INSTRUCTIONS_TOOL = False
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["django_auth0_api.authentication.Auth0Authentication"],

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from testproject.api import delegation_views, views
+from testproject.api import delegation_views, mcp_views, views
 
 urlpatterns = [
     path("", include("django_auth0_api.urls")),
@@ -16,4 +16,5 @@ urlpatterns = [
     path("plain/calendar-token", views.plain_calendar_token),
     path("api/mcp/calendar", delegation_views.McpCalendarView.as_view()),
     path("api/calendar/events", delegation_views.CalendarEventsView.as_view()),
+    path("mcp", mcp_views.mcp_endpoint()),
 ]
