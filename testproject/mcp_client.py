@@ -122,7 +122,7 @@ async def run(server_url: str) -> int:
         for name in ("whoami", "calendar_events"):
             emit(event="tool", name=name, result=tool_result(await session.call_tool(name, {})))
         # Let the access token expire (as an hour would): the provider refreshes it before the next call.
-        auth.context.token_expiry_time = 0
+        auth.context.token_expiry_time = 1.0  # long past (0 would read as "no expiry")
         emit(event="expired")
         emit(event="tool", name="whoami", result=tool_result(await session.call_tool("whoami", {})))
     return 0
