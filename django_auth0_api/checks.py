@@ -111,7 +111,7 @@ def _check_resolver(options):
 def _check_exchange_client(options):
     """A client configured for exchanges must be able to authenticate: find out
     now, not at the first exchange in production."""
-    from .client_auth import ClientAuthentication
+    from .exchange.client_auth import ClientAuthentication
 
     if not (options.client_id or options.client_secret or options.client_assertion_key):
         return []
@@ -130,6 +130,21 @@ AUTH0_AUTHENTICATION = "django_auth0_api.authentication.Auth0Authentication"
 def _check_resource(options):
     """RFC 9728 and Auth0's Resource Parameter Compatibility Profile: the token's
     `aud` is the `resource` the client sent, which is `RESOURCE` exactly."""
+    if options.resource is None or options.resource in options.audience:
+        return []
+    return [Error(f"RESOURCE {options.resource!r} is not one of AUDIENCE.",
+                  hint="Auth0 issues aud = the resource URL: list it in AUDIENCE exactly as in RESOURCE "
+                       "(scheme, host, path and trailing slash), and make it the API identifier.", id=_P + "E008")]
+
+
+@register(Tags.security, Tags.urls)
+def check_protected_resource(app_configs=None, **kwargs):
+    """The URLconf against `RESOURCE`: its metadata is served, and an MCP
+    endpoint has a resource to point clients at (RFC 9728 §5.1)."""
+    try:
+        options = ApiClientOptions.from_settings(get_settings())
+    except (ConfigurationError, TypeError):
+        return []  # E003 of check_settings
     if options.resource is None:
         if _protects_mcp_paths():
             return [Warning("An MCP endpoint is protected but RESOURCE is not set: MCP clients find the "
@@ -137,23 +152,16 @@ def _check_resource(options):
                             hint="Set AUTH0_API['RESOURCE'] to the endpoint's URL and add "
                                  "path('', include('django_auth0_api.urls')).", id=_P + "W005")]
         return []
-    messages = []
-    if options.resource not in options.audience:
-        messages.append(Error(f"RESOURCE {options.resource!r} is not one of AUDIENCE.",
-                              hint="Auth0 issues aud = the resource URL: list it in AUDIENCE exactly as in RESOURCE "
-                                   "(scheme, host, path and trailing slash), and make it the API identifier.",
-                              id=_P + "E008"))
     if not _metadata_served(options.resource):
-        messages.append(Warning("RESOURCE is set but its metadata URL is not served.",
-                                hint="Add path('', include('django_auth0_api.urls')) to the root URLconf.",
-                                id=_P + "W006"))
-    return messages
+        return [Warning("RESOURCE is set but its metadata URL is not served.",
+                        hint="Add path('', include('django_auth0_api.urls')) to the root URLconf.", id=_P + "W006")]
+    return []
 
 
 def _metadata_served(resource: str) -> bool:
     from django.urls import Resolver404, resolve
 
-    from .protected_resource import metadata_path
+    from .core.protected_resource import metadata_path
     from .resource_metadata import protected_resource_metadata
 
     try:

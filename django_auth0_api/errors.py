@@ -44,8 +44,8 @@ class BaseAuthError(Exception):
     def get_headers(self, options=None, scopes=()) -> dict[str, str]:
         """`WWW-Authenticate` (and subclasses' extras) for this error; `scopes`
         are the view's, named in the challenge when `RESOURCE` is set."""
-        from .challenges import build_challenge
         from .conf import get_options
+        from .core.challenges import build_challenge
 
         return {"WWW-Authenticate": build_challenge(options or get_options(), self, scopes)}
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from django.utils.cache import patch_vary_headers
 
 from .conf import get_options
+from .core.nonces import current_nonce
+from .core.protected_resource import WELL_KNOWN_PREFIX
 from .errors import ApiError, BaseAuthError
-from .nonces import current_nonce
-from .protected_resource import WELL_KNOWN_PREFIX
 from .request_auth import (
     attach,
     authenticate_request,

@@ -20,8 +20,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from .conf import get_options
+from .core.protected_resource import metadata_document, metadata_path, resource_identifier
 from .options import ConfigurationError, issuer_for
-from .protected_resource import metadata_document, metadata_path, resource_identifier
 from .view_scopes import supported_scopes
 
 logger = logging.getLogger(__name__)

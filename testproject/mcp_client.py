@@ -80,8 +80,9 @@ class Browser:
         self.result = AuthorizationCodeResult(code=query["code"], state=query.get("state"), iss=query.get("iss"))
 
     async def callback(self) -> AuthorizationCodeResult:
-        assert self.result is not None
         result, self.result = self.result, None
+        if result is None:
+            raise RuntimeError("the callback came before the redirect")
         return result
 
 
