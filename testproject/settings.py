@@ -31,20 +31,20 @@ if os.environ.get("AUTH0_API_REDIS_URL"):
     CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                          "LOCATION": os.environ["AUTH0_API_REDIS_URL"]}
 
+# Several audiences, space-separated: this API and the downstream one it calls. The MCP endpoint (/mcp) is
+# an RFC 9728 protected resource: its URL is an API identifier, so one of the audiences too (Auth0 issues
+# aud = resource).
+RESOURCE = os.environ.get("AUTH0_RESOURCE", "https://api.example.com/mcp")
+AUDIENCES = os.environ.get("AUTH0_AUDIENCE", "https://api.example.com https://calendar-api.example.com").split()
 AUTH0_API = {
     "DOMAIN": os.environ.get("AUTH0_DOMAIN", "tenant.example.auth0.com"),
-    # Several audiences, space-separated: this API and the downstream one it calls.
-    "AUDIENCE": os.environ.get("AUTH0_AUDIENCE", "https://api.example.com https://calendar-api.example.com").split(),
+    "AUDIENCE": AUDIENCES + ([RESOURCE] if RESOURCE not in AUDIENCES else []),
+    "RESOURCE": RESOURCE,
+    "RESOURCE_METADATA": {"resource_name": "django-auth0-api demo MCP server"},
     "CLIENT_ID": os.environ.get("AUTH0_CLIENT_ID", "test-client-id"),
     "CLIENT_SECRET": os.environ.get("AUTH0_CLIENT_SECRET", "test-client-secret"),
     "ALLOW_INSECURE_HTTP": os.environ.get("AUTH0_ALLOW_INSECURE_HTTP") == "1",
 }
-# The MCP endpoint (/mcp) as an RFC 9728 protected resource: its URL is the API identifier, so it is
-# one of the audiences too (Auth0 issues aud = resource).
-AUTH0_API["RESOURCE"] = os.environ.get("AUTH0_RESOURCE", "https://api.example.com/mcp")
-if AUTH0_API["RESOURCE"] not in AUTH0_API["AUDIENCE"]:
-    AUTH0_API["AUDIENCE"].append(AUTH0_API["RESOURCE"])
-AUTH0_API["RESOURCE_METADATA"] = {"resource_name": "django-auth0-api demo MCP server"}
 if os.environ.get("AUTH0_HTTP_TIMEOUT"):  # the server fault tests shorten it
     AUTH0_API["HTTP_TIMEOUT"] = float(os.environ["AUTH0_HTTP_TIMEOUT"])
 

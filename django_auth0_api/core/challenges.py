@@ -52,7 +52,7 @@ def build_challenge(options, error=None, scopes: Sequence[str] = ()) -> str:
     used = getattr(error, "scheme", None)
     target = used if used in schemes else schemes[0]
     metadata_url = challenge_metadata_url(options)
-    view_scopes = ()
+    view_scopes: tuple[str, ...] = ()
     if metadata_url and scopes and not getattr(error, "scopes", ()):
         view_scopes = (f"scope={_quote(' '.join(scopes))}",)
     parts = []

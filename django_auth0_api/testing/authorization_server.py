@@ -205,6 +205,7 @@ class AuthorizationServer:
             client_id, secret = _basic_credentials(authorization)
         else:
             client_id, secret = form.get("client_id"), form.get("client_secret")
+        client: dict[str, Any] | None
         if client_id == self.tenant.client_id:  # the tenant's own confidential client
             client = {"client_id": client_id, "client_secret": self.tenant.client_secret,
                       "grant_types": [CLIENT_CREDENTIALS], "token_endpoint_auth_method": "client_secret_basic"}
