@@ -23,8 +23,10 @@ $(MCP_CLIENT_VENV)/bin/.installed: testproject/mcp-client-requirements.txt
 
 venv: $(BIN)/.installed $(MCP_CLIENT_VENV)/bin/.installed
 
+# Every test, with branch coverage of the package and its floor (pyproject's [tool.coverage]).
 test: venv
-	$(BIN)/pytest
+	$(BIN)/coverage run -m pytest
+	$(BIN)/coverage report
 
 bench: venv
 	$(BIN)/python testproject/bench.py
