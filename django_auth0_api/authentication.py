@@ -52,7 +52,7 @@ class Auth0Authentication(BaseAuthentication):
         try:
             token = authenticate_request(request)
         except BaseAuthError as error:
-            raise as_drf_exception(error, challenge_scopes(request)) from None
+            raise as_drf_exception(error, challenge_scopes(request, error)) from None
         if token is None:
             return None  # no credentials or another scheme: other classes may run
         return user_for(request, token), token

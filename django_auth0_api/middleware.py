@@ -35,7 +35,7 @@ class Auth0Middleware:
         try:
             token = authenticate_request(request)
         except BaseAuthError as error:
-            response = error_response(error, challenge_scopes(request))
+            response = error_response(error, challenge_scopes(request, error))
         else:
             if token is None:
                 request.auth = None

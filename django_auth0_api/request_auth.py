@@ -82,11 +82,11 @@ def attach(request, token) -> None:
     request.user = SimpleLazyObject(lambda: user_for(request, token))
 
 
-def challenge_scopes(request, view=None) -> tuple[str, ...]:
+def challenge_scopes(request, error=None, view=None) -> tuple[str, ...]:
     """The scopes a 401 on this request names: those of `view`, of the DRF view
     handling it, or of the view its URL resolves to. Only with `RESOURCE` set
-    (the README, "MCP servers"); looked up only when a challenge is sent."""
-    if not get_options().resource:
+    (the README, "MCP servers"), and only for an answer with a challenge."""
+    if not get_options().resource or (error is not None and error.get_status_code() not in (400, 401, 403)):
         return ()
     if view is None:
         view = (getattr(request, "parser_context", None) or {}).get("view")
