@@ -8,16 +8,16 @@ from rest_framework.authentication import BaseAuthentication
 from .conf import get_options
 from .core.challenges import build_challenge
 from .errors import BaseAuthError, ServiceUnavailableError
-from .request_auth import authenticate_request, failure_of, user_for
+from .request_auth import authenticate_request, challenge_scopes, failure_of, user_for
 
 
 class AuthenticationRefused(exceptions.AuthenticationFailed):
     """A refusal that keeps its own status (400 or 401) and challenge."""
 
-    def __init__(self, error: BaseAuthError):
+    def __init__(self, error: BaseAuthError, scopes=()):
         super().__init__(error.get_error_description(), error.get_error_code() or "not_authenticated")
         self.status_code = error.get_status_code()
-        headers = error.get_headers(get_options())
+        headers = error.get_headers(get_options(), scopes)
         self._challenge = headers.get("WWW-Authenticate")
         self.dpop_nonce = headers.get("DPoP-Nonce")
 
@@ -41,10 +41,10 @@ class VerificationUnavailable(exceptions.APIException):
         self.wait = error.retry_after  # DRF turns this into Retry-After
 
 
-def as_drf_exception(error: BaseAuthError) -> exceptions.APIException:
+def as_drf_exception(error: BaseAuthError, scopes=()) -> exceptions.APIException:
     if isinstance(error, ServiceUnavailableError):
         return VerificationUnavailable(error)
-    return AuthenticationRefused(error)
+    return AuthenticationRefused(error, scopes)
 
 
 class Auth0Authentication(BaseAuthentication):
@@ -52,10 +52,10 @@ class Auth0Authentication(BaseAuthentication):
         try:
             token = authenticate_request(request)
         except BaseAuthError as error:
-            raise as_drf_exception(error) from None
+            raise as_drf_exception(error, challenge_scopes(request, error)) from None
         if token is None:
             return None  # no credentials or another scheme: other classes may run
         return user_for(request, token), token
 
     def authenticate_header(self, request):
-        return build_challenge(get_options(), failure_of(request))
+        return build_challenge(get_options(), failure_of(request), challenge_scopes(request))

@@ -8,6 +8,7 @@ verified once and its DPoP proof consumed once however many of them run.
 from __future__ import annotations
 
 from django.http import JsonResponse
+from django.urls import Resolver404, resolve
 from django.utils.functional import SimpleLazyObject
 
 from . import signals
@@ -15,6 +16,7 @@ from .conf import get_api_client, get_options
 from .core.credentials import parse_credentials, split_header
 from .errors import ApiError, BaseAuthError, InvalidAuthSchemeError, MissingAuthorizationError
 from .users import resolve_user
+from .view_scopes import required_scopes, view_instance
 
 _OUTCOME = "_auth0_outcome"
 _USER = "_auth0_user"
@@ -86,13 +88,43 @@ def attach(request, token) -> None:
     request.user = SimpleLazyObject(lambda: user_for(request, token))
 
 
-def error_response(error: BaseAuthError) -> JsonResponse:
-    """`{"error", "error_description"}` with the status and headers of the README's status table."""
+def challenge_scopes(request, error=None, view=None) -> tuple[str, ...]:
+    """The scopes a 401 on this request names: those of `view`, of the DRF view
+    handling it, or of the view its URL resolves to. Only with `RESOURCE` set
+    (the README, "MCP servers"), and only for an answer with a challenge."""
+    if not get_options().resource or (error is not None and error.get_status_code() not in (400, 401, 403)):
+        return ()
+    if view is None:
+        view = (getattr(request, "parser_context", None) or {}).get("view")
+    if view is None:
+        http_request = _http_request(request)
+        try:
+            match = resolve(http_request.path_info, getattr(http_request, "urlconf", None))
+        except Resolver404:
+            return ()
+        view = view_instance(match.func)
+    return required_scopes(view)
+
+
+def expose_challenge(response) -> None:
+    """Let a browser client (the MCP Inspector, say) read the challenge: CORS
+    hides every response header not listed in `Access-Control-Expose-Headers`."""
+    if "WWW-Authenticate" not in response:
+        return
+    exposed = [name.strip() for name in response.get("Access-Control-Expose-Headers", "").split(",") if name.strip()]
+    if not any(name.lower() in ("www-authenticate", "*") for name in exposed):
+        response["Access-Control-Expose-Headers"] = ", ".join([*exposed, "WWW-Authenticate"])
+
+
+def error_response(error: BaseAuthError, scopes=()) -> JsonResponse:
+    """`{"error", "error_description"}` with the status and headers of the
+    README's "Statuses and challenges"; `scopes` are the view's."""
     code = error.get_error_code() or ("temporarily_unavailable" if error.get_status_code() == 503 else "unauthorized")
     response = JsonResponse({"error": code, "error_description": error.get_error_description()},
                             status=error.get_status_code())
-    for name, value in error.get_headers(get_options()).items():
+    for name, value in error.get_headers(get_options(), scopes).items():
         response[name] = value
+    expose_challenge(response)
     return response
 
 

@@ -1,1 +1,1 @@
-"""Optional integrations, each imported only by a project that asks for it."""
+"""Optional integrations, each importable only when its library is installed."""
