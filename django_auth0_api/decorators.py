@@ -57,8 +57,8 @@ def auth0_required(view=None, *, scopes=(), client: ApiClient | None = None, **r
 
     `client` verifies for another API than `settings.AUTH0_API`. Wrong use
     (`@auth0_required("read:x")`) is a `TypeError` where the view is defined."""
-    if view is not None and not _is_view(view):
-        raise TypeError(f"auth0_required() takes a view, not {type(view).__name__}: {_USAGE}")
+    if view is not None:
+        _check_view(view)
     required = requirement(scopes, **rules)
 
     def admit(request, token, api_client):
@@ -74,8 +74,7 @@ def auth0_required(view=None, *, scopes=(), client: ApiClient | None = None, **r
         return None
 
     def decorate(view_func):
-        if not _is_view(view_func):
-            raise TypeError(f"auth0_required decorates a view, not {type(view_func).__name__}: {_USAGE}")
+        _check_view(view_func)
 
         if iscoroutinefunction(view_func):
             @wraps(view_func)
@@ -105,6 +104,9 @@ def auth0_required(view=None, *, scopes=(), client: ApiClient | None = None, **r
     return decorate(view) if view is not None else decorate
 
 
-def _is_view(candidate) -> bool:
-    # A class is callable but is not a view: `MyView.as_view()` is.
-    return callable(candidate) and not inspect.isclass(candidate)
+def _check_view(candidate) -> None:
+    if inspect.isclass(candidate):
+        raise TypeError(f"auth0_required() takes a view function: decorate {candidate.__name__}.as_view(), "
+                        "or a method with method_decorator")
+    if not callable(candidate):
+        raise TypeError(f"auth0_required() takes a view, not {type(candidate).__name__}: {_USAGE}")

@@ -26,4 +26,5 @@ urlpatterns = [
     path("adrf/messages", async_views.AdrfMessagesView.as_view()),
     path("adrf/admin", async_views.AdrfAdminView.as_view()),
     path("ninja/", async_views.ninja_api.urls),
+    path("ninja-bare/", async_views.bare_ninja_api.urls),
 ]

@@ -109,3 +109,12 @@ async def ninja_async_me(request):
 @ninja_api.get("/async/messages", auth=AsyncAuth0Bearer(scopes=["read:messages"]))
 async def ninja_async_messages(request):
     return {"messages": ["hello"], "sub": request.auth.sub}
+
+
+# Without `install`: ninja's own handler answers a refusal, with its status.
+bare_ninja_api = NinjaAPI(urls_namespace="ninja-bare", docs_url=None)
+
+
+@bare_ninja_api.get("/me", auth=Auth0Bearer())
+def bare_ninja_me(request):
+    return describe(request.auth)
