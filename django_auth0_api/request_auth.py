@@ -143,7 +143,7 @@ def headers_of(error: BaseAuthError, client: ApiClient | None = None) -> dict[st
 
 
 def error_response(error: BaseAuthError, client: ApiClient | None = None) -> JsonResponse:
-    """`{"error", "error_description"}` with the status and headers of the README's "Errors"."""
+    """`{"error", "error_description"}` with the status and headers of the README's status table."""
     code = error.get_error_code() or ("temporarily_unavailable" if error.get_status_code() == 503 else "unauthorized")
     response = JsonResponse({"error": code, "error_description": error.get_error_description()},
                             status=error.get_status_code())
