@@ -27,7 +27,7 @@ class Auth0Authentication(authentication.Auth0Authentication):
     """`authenticate` is a coroutine: the token is verified without blocking
     the event loop, once per request with the middleware and the other faces."""
 
-    async def authenticate(self, request):  # type: ignore[override]
+    async def authenticate(self, request):
         client = self.get_api_client(request)
         try:
             token = await aauthenticate_request(request, client)

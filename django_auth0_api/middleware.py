@@ -50,9 +50,9 @@ class Auth0Middleware:
     def get_api_client(self, request) -> ApiClient:
         return self.api_client or get_api_client()
 
-    def get_user(self, request, token, client: ApiClient):
+    def get_user(self, request, token):
         """`request.user` for a verified token (resolved lazily, once)."""
-        return user_for(request, token, client)
+        return user_for(request, token, self.get_api_client(request))
 
     # -- the request ----------------------------------------------------------
     def __call__(self, request):
@@ -79,7 +79,7 @@ class Auth0Middleware:
         if token is None:
             request.auth = None
         else:
-            attach(request, token, client, lambda request, token: self.get_user(request, token, client))
+            attach(request, token, client, self.get_user)
 
     def _refused(self, error: BaseAuthError, client: ApiClient):
         response = error_response(error, client)

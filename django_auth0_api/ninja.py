@@ -115,7 +115,7 @@ class AsyncAuth0Bearer(Auth0Bearer):
         super().__init__(scopes, client=client, **rules)
         self.is_async = True
 
-    async def __call__(self, request):  # type: ignore[override]
+    async def __call__(self, request):
         client = self.get_api_client(request)
         try:
             return self._admit(request, await aauthenticate_request(request, client), client)

@@ -72,3 +72,18 @@ def test_dpop_behind_the_middleware_consumes_the_proof_once(auth0_tenant, async_
 def test_the_async_view_under_the_sync_handler(auth0_tenant, client):
     response = client.get("/adrf/me", HTTP_AUTHORIZATION=f"Bearer {auth0_tenant.mint_token()}")
     assert (response.status_code, response.json()["sub"]) == (200, "auth0|user-1")
+
+
+def test_a_user_resolver_runs_for_the_async_class(auth0_tenant, no_middleware, settings):
+    from asgiref.sync import async_to_sync
+    from rest_framework.test import APIRequestFactory
+
+    from django_auth0_api.adrf import Auth0Authentication
+    from testproject.api.async_views import AdrfMeView
+
+    settings.AUTH0_API = auth0_tenant.settings(USER_RESOLVER=lambda token: f"db-user:{token.sub}")
+    view = AdrfMeView(authentication_classes=[Auth0Authentication])
+    request = view.initialize_request(APIRequestFactory().get(
+        "/adrf/me", HTTP_AUTHORIZATION=f"Bearer {auth0_tenant.mint_token()}"))
+    user, token = async_to_sync(Auth0Authentication().authenticate)(request)
+    assert (user, token.sub) == ("db-user:auth0|user-1", "auth0|user-1")

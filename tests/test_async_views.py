@@ -177,3 +177,46 @@ def test_a_decorated_async_view_is_still_a_coroutine_function():
         return JsonResponse({})
 
     assert iscoroutinefunction(view)
+
+
+# -- a DOMAINS resolver may block: the verification runs in a worker thread --------------------------------
+def test_with_a_domains_resolver_verification_runs_off_the_loop(auth0_tenant, settings):
+    resolved_on = []
+
+    def resolver(context):
+        resolved_on.append(threading.get_ident())
+        return [auth0_tenant.domain]
+
+    settings.AUTH0_API = auth0_tenant.settings(DOMAIN=None, DOMAINS=resolver)
+    loop_thread = []
+
+    async def verify():
+        loop_thread.append(threading.get_ident())
+        return await aauthenticate(AsyncRequestFactory().get("/", headers=bearer_header(auth0_tenant.mint_token())))
+
+    token = async_to_sync(verify)()
+    assert (token.sub, bool(resolved_on), loop_thread[0] not in resolved_on) == ("auth0|user-1", True, True)
+
+
+# -- request.auser() for async views ---------------------------------------------------------------------------
+def test_auser_resolves_the_user_off_the_loop(auth0_tenant, settings):
+    resolved_on = []
+
+    def user_resolver(token):
+        resolved_on.append(threading.get_ident())
+        return f"db-user:{token.sub}"
+
+    settings.AUTH0_API = auth0_tenant.settings(USER_RESOLVER=user_resolver)
+
+    @auth0_required
+    async def view(request):
+        return JsonResponse({"user": await request.auser(), "loop": threading.get_ident() not in resolved_on})
+
+    response = async_to_sync(view)(AsyncRequestFactory().get("/", headers=bearer_header(auth0_tenant.mint_token())))
+    assert json_of(response) == {"user": "db-user:auth0|user-1", "loop": True}
+
+
+def json_of(response):
+    import json
+
+    return json.loads(response.content)

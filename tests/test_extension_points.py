@@ -170,3 +170,13 @@ def test_the_settings_client_is_the_default(auth0_tenant):
 
 def test_the_bare_challenge_of_the_settings_client_is_unchanged(auth0_tenant, no_middleware):
     assert drf_call(echo_view())[2] == BARE_CHALLENGE
+
+
+def test_a_middleware_subclass_chooses_request_user(auth0_tenant):
+    class NamedMiddleware(Auth0Middleware):
+        def get_user(self, request, token):
+            return f"user:{token.sub}"
+
+    middleware = NamedMiddleware(lambda request: JsonResponse({"user": str(request.user)}))
+    response = middleware(RequestFactory().get("/", **bearer(auth0_tenant.mint_token())))
+    assert json.loads(response.content) == {"user": "user:auth0|user-1"}
