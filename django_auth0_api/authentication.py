@@ -10,7 +10,7 @@ from rest_framework.authentication import BaseAuthentication
 from .conf import get_api_client
 from .core.challenges import build_challenge
 from .errors import BaseAuthError, ServiceUnavailableError
-from .request_auth import authenticate_request, failure_of, headers_of, user_for
+from .request_auth import authenticate_request, challenge_scopes, failure_of, headers_of, user_for
 
 if TYPE_CHECKING:
     from .client import ApiClient
@@ -19,10 +19,10 @@ if TYPE_CHECKING:
 class AuthenticationRefused(exceptions.AuthenticationFailed):
     """A refusal that keeps its own status (400 or 401) and challenge."""
 
-    def __init__(self, error: BaseAuthError, client: ApiClient | None = None):
+    def __init__(self, error: BaseAuthError, client: ApiClient | None = None, scopes=()):
         super().__init__(error.get_error_description(), error.get_error_code() or "not_authenticated")
         self.status_code = error.get_status_code()
-        headers = headers_of(error, client)
+        headers = headers_of(error, client, scopes)
         self._challenge = headers.get("WWW-Authenticate")
         self.dpop_nonce = headers.get("DPoP-Nonce")
 
@@ -46,10 +46,10 @@ class VerificationUnavailable(exceptions.APIException):
         self.wait = error.retry_after  # DRF turns this into Retry-After
 
 
-def as_drf_exception(error: BaseAuthError, client: ApiClient | None = None) -> exceptions.APIException:
+def as_drf_exception(error: BaseAuthError, client: ApiClient | None = None, scopes=()) -> exceptions.APIException:
     if isinstance(error, ServiceUnavailableError):
         return VerificationUnavailable(error)
-    return AuthenticationRefused(error, client)
+    return AuthenticationRefused(error, client, scopes)
 
 
 def client_of_view(request, default: ApiClient | None = None) -> ApiClient:
@@ -78,11 +78,11 @@ class Auth0Authentication(BaseAuthentication):
         try:
             token = authenticate_request(request, client)
         except BaseAuthError as error:
-            raise as_drf_exception(error, client) from None
+            raise as_drf_exception(error, client, challenge_scopes(request, error, client=client)) from None
         if token is None:
             return None  # no credentials or another scheme: other classes may run
         return self.get_user(request, token), token
 
     def authenticate_header(self, request):
         client = self.get_api_client(request)
-        return build_challenge(client.options, failure_of(request, client))
+        return build_challenge(client.options, failure_of(request, client), challenge_scopes(request, client=client))

@@ -14,6 +14,7 @@ from .conf import get_api_client
 from .errors import BaseAuthError, InsufficientScopeError, MissingAuthorizationError
 from .permissions import missing_from
 from .request_auth import aauthenticate_request, attach, authenticate_request, error_response
+from .view_scopes import DECORATOR_SCOPES
 
 if TYPE_CHECKING:
     from .client import ApiClient
@@ -60,11 +61,13 @@ def auth0_required(view=None, *, scopes=(), client: ApiClient | None = None, **r
     if view is not None:
         _check_view(view)
     required = requirement(scopes, **rules)
+    # The view's scopes, named by a 401's challenge and the RFC 9728 metadata.
+    named = (scopes,) if isinstance(scopes, str) else tuple(scopes)
 
     def admit(request, token, api_client):
         """None to run the view, or the refusal's response."""
         if token is None:
-            return error_response(MissingAuthorizationError(), api_client)
+            return error_response(MissingAuthorizationError(), api_client, named)
         try:
             required.check(token)
         except BaseAuthError as error:
@@ -83,10 +86,11 @@ def auth0_required(view=None, *, scopes=(), client: ApiClient | None = None, **r
                 try:
                     token = await aauthenticate_request(request, api_client)
                 except BaseAuthError as error:
-                    return error_response(error, api_client)
+                    return error_response(error, api_client, named)
                 refusal = admit(request, token, api_client)
                 return refusal if refusal is not None else await view_func(request, *args, **kwargs)
 
+            setattr(async_wrapped, DECORATOR_SCOPES, named)
             return async_wrapped
 
         @wraps(view_func)
@@ -95,10 +99,11 @@ def auth0_required(view=None, *, scopes=(), client: ApiClient | None = None, **r
             try:
                 token = authenticate_request(request, api_client)
             except BaseAuthError as error:
-                return error_response(error, api_client)
+                return error_response(error, api_client, named)
             refusal = admit(request, token, api_client)
             return refusal if refusal is not None else view_func(request, *args, **kwargs)
 
+        setattr(wrapped, DECORATOR_SCOPES, named)
         return wrapped
 
     return decorate(view) if view is not None else decorate

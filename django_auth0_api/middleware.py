@@ -18,13 +18,16 @@ from django.utils.cache import patch_vary_headers
 
 from .conf import get_api_client
 from .core.nonces import current_nonce
+from .core.protected_resource import WELL_KNOWN_PREFIX
 from .errors import ApiError, BaseAuthError
 from .request_auth import (
     aauthenticate_request,
     attach,
     authenticate_request,
+    challenge_scopes,
     error_response,
     exchange_failure_response,
+    expose_challenge,
     user_for,
 )
 
@@ -58,20 +61,27 @@ class Auth0Middleware:
     def __call__(self, request):
         if self.is_async:
             return self.__acall__(request)
+        if request.path_info.startswith(WELL_KNOWN_PREFIX):
+            # RFC 9728 metadata is how a client learns to get a token: never refuse it over a bad one.
+            request.auth = None
+            return self.get_response(request)
         client = self.get_api_client(request)
         try:
             token = authenticate_request(request, client)
         except BaseAuthError as error:
-            return self._refused(error, client)
+            return self._refused(request, error, client)
         self._admit(request, token, client)
         return self._finish(self.get_response(request), token, client)
 
     async def __acall__(self, request):
+        if request.path_info.startswith(WELL_KNOWN_PREFIX):
+            request.auth = None
+            return await self.get_response(request)
         client = self.get_api_client(request)
         try:
             token = await aauthenticate_request(request, client)
         except BaseAuthError as error:
-            return self._refused(error, client)
+            return self._refused(request, error, client)
         self._admit(request, token, client)
         return self._finish(await self.get_response(request), token, client)
 
@@ -81,8 +91,8 @@ class Auth0Middleware:
         else:
             attach(request, token, client, self.get_user)
 
-    def _refused(self, error: BaseAuthError, client: ApiClient):
-        response = error_response(error, client)
+    def _refused(self, request, error: BaseAuthError, client: ApiClient):
+        response = error_response(error, client, challenge_scopes(request, error, client=client))
         patch_vary_headers(response, ("Authorization",))
         return response
 
@@ -91,6 +101,7 @@ class Auth0Middleware:
             # Hand out the next nonce before the client's one goes stale.
             response.headers.setdefault("DPoP-Nonce", current_nonce())
         patch_vary_headers(response, ("Authorization",))
+        expose_challenge(response)
         return response
 
     def process_exception(self, request, exception):

@@ -29,6 +29,7 @@ def missing_from(granted: frozenset[str], required) -> list[str]:
 
 
 class _TokenHas(BasePermission):
+    view_attribute = ""
     token_attribute = ""
     api_client = None
 
@@ -53,23 +54,30 @@ class TokenHasScope(_TokenHas):
     """Every scope of `get_required_scopes(request, view)` (the view's
     `required_scopes`) must be in the token's `scope`."""
 
+    view_attribute = "required_scopes"
     token_attribute = "scopes"  # noqa: S105 (an attribute name, not a secret)
 
     def get_required_scopes(self, request, view):
-        return getattr(view, "required_scopes", ())
+        return getattr(view, self.view_attribute, ())
 
     def get_required(self, request, view):
         return self.get_required_scopes(request, view)
+
+    @classmethod
+    def scopes_required_by(cls, view) -> tuple[str, ...]:
+        """The view's scopes, for the 401 challenge and the RFC 9728 metadata."""
+        return tuple(getattr(view, cls.view_attribute, ()))
 
 
 class TokenHasPermission(_TokenHas):
     """Every entry of `get_required_permissions(request, view)` (the view's
     `required_permissions`) must be in `permissions`."""
 
+    view_attribute = "required_permissions"
     token_attribute = "permissions"  # noqa: S105 (an attribute name, not a secret)
 
     def get_required_permissions(self, request, view):
-        return getattr(view, "required_permissions", ())
+        return getattr(view, self.view_attribute, ())
 
     def get_required(self, request, view):
         return self.get_required_permissions(request, view)

@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING
 
 from asgiref.sync import sync_to_async
 from django.http import JsonResponse
+from django.urls import Resolver404, resolve
 from django.utils.functional import SimpleLazyObject
 
 from .conf import get_api_client
 from .core.credentials import parse_credentials, split_header
 from .errors import ApiError, BaseAuthError, InvalidAuthSchemeError, MissingAuthorizationError
 from .users import resolve_user
+from .view_scopes import required_scopes, view_instance
 
 if TYPE_CHECKING:
     from .client import ApiClient
@@ -80,11 +82,14 @@ def _read(http_request, client: ApiClient):
     context = None
     if callable(client.options.domains) or isinstance(client.options.domains, str):
         context = {"request_url": http_request.build_absolute_uri(), "request_headers": http_request.headers}
-    # Only these two headers matter: reading them from META skips building
-    # `request.headers` out of every header of the request.
+    # Only these headers matter: reading them from META skips building
+    # `request.headers` out of every header of the request. The certificate
+    # header is read only when MTLS_CLIENT_CERT_HEADER names it.
     meta = http_request.META
+    certificate_key = client.options.mtls_meta_key
     credentials = parse_credentials(split_header(meta.get("HTTP_AUTHORIZATION")),
-                                    split_header(meta.get("HTTP_DPOP")), client.options)
+                                    split_header(meta.get("HTTP_DPOP")), client.options,
+                                    split_header(meta.get(certificate_key)) if certificate_key else [])
     return credentials, context
 
 
@@ -136,19 +141,51 @@ def attach(request, token, client: ApiClient | None = None, get_user=None) -> No
     request.auser = auser
 
 
-def headers_of(error: BaseAuthError, client: ApiClient | None = None) -> dict[str, str]:
+def challenge_scopes(request, error=None, view=None, client: ApiClient | None = None) -> tuple[str, ...]:
+    """The scopes a 401 on this request names: those of `view`, of the DRF view
+    handling it, or of the view its URL resolves to. Only with `RESOURCE` set
+    (the README, "MCP servers"), and only for an answer with a challenge."""
+    if not (client or get_api_client()).options.resource:
+        return ()
+    if error is not None and error.get_status_code() not in (400, 401, 403):
+        return ()
+    if view is None:
+        view = (getattr(request, "parser_context", None) or {}).get("view")
+    if view is None:
+        http_request = _http_request(request)
+        try:
+            match = resolve(http_request.path_info, getattr(http_request, "urlconf", None))
+        except Resolver404:
+            return ()
+        view = view_instance(match.func)
+    return required_scopes(view)
+
+
+def expose_challenge(response) -> None:
+    """Let a browser client (the MCP Inspector, say) read the challenge: CORS
+    hides every response header not listed in `Access-Control-Expose-Headers`."""
+    if "WWW-Authenticate" not in response:
+        return
+    exposed = [name.strip() for name in response.get("Access-Control-Expose-Headers", "").split(",") if name.strip()]
+    if not any(name.lower() in ("www-authenticate", "*") for name in exposed):
+        response["Access-Control-Expose-Headers"] = ", ".join([*exposed, "WWW-Authenticate"])
+
+
+def headers_of(error: BaseAuthError, client: ApiClient | None = None, scopes=()) -> dict[str, str]:
     """The error's headers, its challenge built from `client`'s options (its
-    realm and DPoP mode), not the settings'."""
-    return error.get_headers((client or get_api_client()).options)
+    realm and DPoP mode), not the settings'; `scopes` are the view's."""
+    return error.get_headers((client or get_api_client()).options, scopes)
 
 
-def error_response(error: BaseAuthError, client: ApiClient | None = None) -> JsonResponse:
-    """`{"error", "error_description"}` with the status and headers of the README's status table."""
+def error_response(error: BaseAuthError, client: ApiClient | None = None, scopes=()) -> JsonResponse:
+    """`{"error", "error_description"}` with the status and headers of the
+    README's "Statuses and challenges"; `scopes` are the view's."""
     code = error.get_error_code() or ("temporarily_unavailable" if error.get_status_code() == 503 else "unauthorized")
     response = JsonResponse({"error": code, "error_description": error.get_error_description()},
                             status=error.get_status_code())
-    for name, value in headers_of(error, client).items():
+    for name, value in headers_of(error, client, scopes).items():
         response[name] = value
+    expose_challenge(response)
     return response
 
 
