@@ -19,7 +19,9 @@ from testproject import servers
 
 pytestmark = pytest.mark.servers
 
-BARE_CHALLENGE = 'Bearer realm="api", DPoP algs="ES256"'
+# The testproject is an MCP server too: its challenges name its RFC 9728 metadata.
+METADATA = 'resource_metadata="https://api.example.com/.well-known/oauth-protected-resource/mcp"'
+BARE_CHALLENGE = f'Bearer realm="api", {METADATA}, DPoP algs="ES256", {METADATA}'
 REPLAYED = {"error": "invalid_dpop_proof", "error_description": "DPoP proof has been used before"}
 # Async plain views, an async class-based view, adrf, ninja (sync and async
 # operations), and the sync faces (DRF, a plain view) under the same server.
