@@ -65,6 +65,16 @@ _DPOP_REASONS = frozenset({"invalid_dpop_proof", "dpop_htu_mismatch", "dpop_iat_
                            "dpop_nonce_required"})
 
 
+def _send(signal: Signal, sender, **kwargs) -> None:
+    try:
+        signal.send_robust(sender, **kwargs)
+    except Exception as exc:
+        # send_robust catches what a receiver raises; this is Django failing to run an async
+        # receiver from inside a running event loop (an async view): never the request's problem.
+        logging.getLogger("django_auth0_api").error("auth0: a signal receiver could not run (error=%s)",
+                                                    type(exc).__name__, extra={"event": "receiver_failed"})
+
+
 def started() -> float | None:
     """The clock for a request's verification, or None when nobody listens."""
     if token_verified.receivers or token_refused.receivers:
@@ -79,7 +89,7 @@ def _since(start: float | None) -> float | None:
 # -- requests -----------------------------------------------------------------
 def verified(client, token, start: float | None, request=None) -> None:
     if token_verified.receivers:
-        token_verified.send_robust(type(client), client=client, token=token, scheme=token.scheme,
+        _send(token_verified, type(client), client=client, token=token, scheme=token.scheme,
                             issuer=token.issuer, duration=_since(start), request=request)
 
 
@@ -93,7 +103,7 @@ def refused(client, error, start: float | None, request=None) -> None:
         logger.log(level, "auth0: token refused (reason=%s, scheme=%s, status=%s)", reason, scheme, status,
                    extra={"event": "token_refused", "reason": reason, "scheme": scheme, "status": status})
     if token_refused.receivers:
-        token_refused.send_robust(type(client), client=client, scheme=scheme, reason=reason, status=status,
+        _send(token_refused, type(client), client=client, scheme=scheme, reason=reason, status=status,
                            error=code, duration=_since(start), request=request)
 
 
@@ -108,7 +118,7 @@ def fetched(documents, document: str, outcome: str, status: int | None, duration
                                                     "document": document, "outcome": outcome,
                                                     "reason": reason, "status": status})
     if keys_fetched.receivers:
-        keys_fetched.send_robust(type(documents), issuer=issuer, document=document, outcome=outcome, status=status,
+        _send(keys_fetched, type(documents), issuer=issuer, document=document, outcome=outcome, status=status,
                           duration=duration)
 
 
@@ -125,7 +135,7 @@ def key_set_changed(documents, previous, current) -> None:
                      ",".join(removed) or "-", extra={"event": event, "issuer": issuer, "kid": key_ids,
                                                       "added": added, "removed": removed})
     if keys_refreshed.receivers:
-        keys_refreshed.send_robust(type(documents), issuer=issuer, added=added, removed=removed, key_ids=key_ids)
+        _send(keys_refreshed, type(documents), issuer=issuer, added=added, removed=removed, key_ids=key_ids)
 
 
 # -- token exchange -------------------------------------------------------------
@@ -135,13 +145,13 @@ def exchanged(exchanger, grant: str, cached: bool, start: float) -> None:
                               extra={"event": "token_exchanged", "grant": grant, "cached": cached,
                                      "issuer": exchanger.issuer})
     if token_exchanged.receivers:
-        token_exchanged.send_robust(type(exchanger), grant=grant, cached=cached, issuer=exchanger.issuer,
+        _send(token_exchanged, type(exchanger), grant=grant, cached=cached, issuer=exchanger.issuer,
                              duration=time.perf_counter() - start)
 
 
 def exchange_failed(exchanger, grant: str, error, start: float) -> None:
     # The failure itself was logged where it was understood (answers, grants).
     if token_exchange_failed.receivers:
-        token_exchange_failed.send_robust(type(exchanger), grant=grant, error=error.get_error_code(),
+        _send(token_exchange_failed, type(exchanger), grant=grant, error=error.get_error_code(),
                                    status=error.get_status_code(), issuer=exchanger.issuer,
                                    duration=time.perf_counter() - start)

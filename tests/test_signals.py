@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 import pytest
 import requests
-from helpers import bearer
+from helpers import aget, bearer
 
 from django_auth0_api import signals
 from django_auth0_api.client import ApiClient
@@ -113,6 +113,28 @@ def test_verify_request_announces_and_the_building_blocks_do_not(auth0_tenant, a
             api_client.verify_request({"authorization": "Bearer not-a-token"})
     assert [(k["scheme"], k["request"]) for _, k in verified] == [("Bearer", None)]
     assert [(k["reason"], k["request"]) for _, k in refused] == [("malformed_token", None)]
+
+
+def test_an_async_view_is_announced_once_and_a_refusal_with_its_reason(auth0_tenant, async_client):
+    good, expired = auth0_tenant.mint_token("auth0|alice"), auth0_tenant.mint_token(expires_in=-10)
+    with listening(signals.token_verified) as verified, listening(signals.token_refused) as refused:
+        assert aget(async_client, "/async/me", Authorization=f"Bearer {good}").status_code == 200
+        assert aget(async_client, "/async/me", Authorization=f"Bearer {expired}").status_code == 401
+    assert ([(k["token"].sub, k["request"].path) for _, k in verified],
+            [(k["reason"], k["request"].path) for _, k in refused]) == (
+        [("auth0|alice", "/async/me")], [("expired", "/async/me")])
+
+
+def test_an_async_receiver_never_fails_an_async_request(auth0_tenant, async_client):
+    async def receiver(sender, **kwargs):
+        pass
+
+    signals.token_verified.connect(receiver, weak=False)
+    try:
+        token = auth0_tenant.mint_token()
+        assert aget(async_client, "/async/me", Authorization=f"Bearer {token}").status_code == 200
+    finally:
+        signals.token_verified.disconnect(receiver)
 
 
 def test_a_receiver_that_raises_never_turns_a_request_into_a_500(auth0_tenant, client):
