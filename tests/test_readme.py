@@ -37,6 +37,7 @@ def tenant(settings):
     tenant = FakeTenant(domain=DOMAIN, audience="https://mcp.example.com")
     tenant.client_id, tenant.client_secret = "<AUTH0_CLIENT_ID>", "<AUTH0_CLIENT_SECRET>"
     settings.AUTH0_API = tenant.settings()
+    tenant.apis.add("https://mcp-server.example.com")  # the obo-client snippet's API
     cache.clear()
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         tenant.mock(rsps)
