@@ -5,6 +5,8 @@ import tempfile
 
 import pytest
 
+pytest_plugins = ["pytester"]  # tests/testing runs a project's own suite in its own pytest
+
 
 @pytest.fixture
 def api_client(auth0_tenant):
