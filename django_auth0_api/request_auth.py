@@ -75,6 +75,15 @@ def attach(request, token) -> None:
     """`request.auth` and a lazily resolved `request.user` for a plain view."""
     request.auth = token
     request.user = SimpleLazyObject(lambda: user_for(request, token))
+    exempt_from_csrf(request)
+
+
+def exempt_from_csrf(request) -> None:
+    """A request authenticated by a verified token is not subject to CSRF: the
+    browser never adds a bearer token on its own, so a forged request cannot
+    carry one (DRF exempts its views for the same reason). Called only once a
+    token verified: a request without one keeps Django's CSRF protection."""
+    _http_request(request)._dont_enforce_csrf_checks = True
 
 
 def error_response(error: BaseAuthError) -> JsonResponse:

@@ -20,6 +20,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",  # a verified token exempts a request; without one, CSRF holds
     "django_auth0_api.middleware.Auth0Middleware",
 ]
 

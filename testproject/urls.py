@@ -12,6 +12,7 @@ urlpatterns = [
     path("plain/me", views.plain_me),
     path("plain/messages", views.plain_messages),
     path("plain/optional", views.plain_optional),
+    path("plain/post", views.plain_post),
     path("plain/calendar-token", views.plain_calendar_token),
     path("api/mcp/calendar", delegation_views.McpCalendarView.as_view()),
     path("api/calendar/events", delegation_views.CalendarEventsView.as_view()),

@@ -92,6 +92,12 @@ def plain_calendar_token(request):
     return JsonResponse({"sub": request.auth.sub, "expires_in": result["expires_in"]})
 
 
+@auth0_required
+def plain_post(request):
+    """A plain view that changes something: no CSRF token needed with a verified token."""
+    return JsonResponse({"sub": request.auth.sub, "method": request.method})
+
+
 def plain_optional(request):
     """Runs with or without credentials (the middleware leaves `auth` None)."""
     return JsonResponse({"sub": request.auth.sub if request.auth else None})
