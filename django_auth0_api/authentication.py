@@ -5,19 +5,24 @@ from __future__ import annotations
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
-from .conf import get_options
 from .core.challenges import build_challenge
 from .errors import BaseAuthError, ServiceUnavailableError
-from .request_auth import authenticate_request, failure_of, user_for
+from .request_auth import MisconfiguredError, authenticate_request, challenge_options, failure_of, user_for
+
+
+def drf_detail(description: str, code: str | None):
+    """DRF's `{"detail"}`, plus the README table's `error` code when there is one."""
+    return {"detail": description, "error": code} if code else description
 
 
 class AuthenticationRefused(exceptions.AuthenticationFailed):
     """A refusal that keeps its own status (400 or 401) and challenge."""
 
     def __init__(self, error: BaseAuthError):
-        super().__init__(error.get_error_description(), error.get_error_code() or "not_authenticated")
+        code = error.get_error_code()
+        super().__init__(drf_detail(error.get_error_description(), code), code or "not_authenticated")
         self.status_code = error.get_status_code()
-        headers = error.get_headers(get_options())
+        headers = error.get_headers(challenge_options())
         self._challenge = headers.get("WWW-Authenticate")
         self.dpop_nonce = headers.get("DPoP-Nonce")
 
@@ -37,11 +42,23 @@ class VerificationUnavailable(exceptions.APIException):
     default_code = "temporarily_unavailable"
 
     def __init__(self, error: ServiceUnavailableError):
-        super().__init__(error.get_error_description())
+        super().__init__(drf_detail(error.get_error_description(), self.default_code))
         self.wait = error.retry_after  # DRF turns this into Retry-After
 
 
+class AuthenticationMisconfigured(exceptions.APIException):
+    """AUTH0_API is unusable: 500 with a fixed description (the reason is logged)."""
+
+    status_code = 500
+    default_code = "server_error"
+
+    def __init__(self, error: MisconfiguredError):
+        super().__init__(drf_detail(error.get_error_description(), self.default_code))
+
+
 def as_drf_exception(error: BaseAuthError) -> exceptions.APIException:
+    if isinstance(error, MisconfiguredError):
+        return AuthenticationMisconfigured(error)
     if isinstance(error, ServiceUnavailableError):
         return VerificationUnavailable(error)
     return AuthenticationRefused(error)
@@ -58,4 +75,4 @@ class Auth0Authentication(BaseAuthentication):
         return user_for(request, token), token
 
     def authenticate_header(self, request):
-        return build_challenge(get_options(), failure_of(request))
+        return build_challenge(challenge_options(), failure_of(request))

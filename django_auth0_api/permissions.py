@@ -17,7 +17,8 @@ from .verified_token import VerifiedToken
 
 class InsufficientScope(exceptions.PermissionDenied):
     def __init__(self, error: InsufficientScopeError):
-        super().__init__(error.get_error_description(), error.get_error_code())
+        code = error.get_error_code()
+        super().__init__({"detail": error.get_error_description(), "error": code}, code)
         # DRF's exception handler sends `auth_header` as WWW-Authenticate.
         self.auth_header = build_challenge(get_options(), error)
 
@@ -29,6 +30,7 @@ def missing_from(granted: frozenset[str], required) -> list[str]:
 class _TokenHas(BasePermission):
     view_attribute = ""
     token_attribute = ""
+    missing = "Token lacks the required scope"
 
     def has_permission(self, request, view):
         token = request.auth
@@ -36,7 +38,7 @@ class _TokenHas(BasePermission):
             return False
         required = tuple(getattr(view, self.view_attribute, ()))
         if missing_from(getattr(token, self.token_attribute), required):
-            raise InsufficientScope(InsufficientScopeError(required, scheme=token.scheme))
+            raise InsufficientScope(InsufficientScopeError(required, self.missing, scheme=token.scheme))
         return True
 
 
@@ -52,3 +54,4 @@ class TokenHasPermission(_TokenHas):
 
     view_attribute = "required_permissions"
     token_attribute = "permissions"  # noqa: S105 (an attribute name, not a secret)
+    missing = "Token lacks the required permission"

@@ -7,17 +7,70 @@ verified once and its DPoP proof consumed once however many of them run.
 
 from __future__ import annotations
 
+import logging
+from types import SimpleNamespace
+
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import JsonResponse
 from django.utils.functional import SimpleLazyObject
 
 from .conf import get_api_client, get_options
 from .core.credentials import parse_credentials, split_header
-from .errors import ApiError, BaseAuthError, InvalidAuthSchemeError, MissingAuthorizationError
+from .errors import ApiError, BaseAuthError, ConfigurationError, InvalidAuthSchemeError, MissingAuthorizationError
 from .users import resolve_user
+
+logger = logging.getLogger("django_auth0_api")
 
 _OUTCOME = "_auth0_outcome"
 _USER = "_auth0_user"
 _MISSING = object()
+_OUR_SCHEMES = ("bearer", "dpop")
+# The challenge of the default settings, for a request answered while
+# AUTH0_API cannot be read: realm "api", both schemes, ES256 proofs.
+_DEFAULT_CHALLENGE_OPTIONS = SimpleNamespace(dpop_enabled=True, dpop_required=False, realm="api",
+                                             dpop_algorithms=("ES256",))
+_reported: set[str] = set()
+
+
+class MisconfiguredError(BaseAuthError):
+    """AUTH0_API cannot be used: the request had credentials, so it is this
+    server's failure (500), answered with a fixed description; the reason is
+    logged once per process, never sent."""
+
+    status_code = 500
+    error_code = "server_error"
+    default_description = "The server's authentication is misconfigured"
+
+    def get_headers(self, options=None) -> dict[str, str]:
+        return {}  # not a challenge: the client's credentials are not the problem
+
+
+def report_misconfiguration(exc: Exception) -> MisconfiguredError:
+    """Log why AUTH0_API is unusable, once per reason and process (the
+    messages name settings keys, never their values)."""
+    reason = str(exc)
+    if reason not in _reported:
+        _reported.add(reason)
+        logger.error("auth0: AUTH0_API is misconfigured (%s): requests with credentials answer 500 "
+                     "until it is fixed; `manage.py check` says more", reason)
+    return MisconfiguredError()
+
+
+@receiver(setting_changed)
+def _forget_reports(*, setting, **kwargs):
+    if setting == "AUTH0_API":  # new settings may be wrong anew: say so again
+        _reported.clear()
+
+
+def challenge_options():
+    """The options a challenge is built from; the defaults when AUTH0_API is
+    unusable, so a request without credentials still gets its 401."""
+    try:
+        return get_options()
+    except (ConfigurationError, TypeError) as exc:
+        report_misconfiguration(exc)
+        return _DEFAULT_CHALLENGE_OPTIONS
 
 
 def _http_request(request):
@@ -43,22 +96,41 @@ def failure_of(request) -> BaseAuthError | None:
 
 
 def _verify(http_request):
-    client = get_api_client()
-    context = None
-    if callable(client.options.domains) or isinstance(client.options.domains, str):
-        context = {"request_url": http_request.build_absolute_uri(), "request_headers": http_request.headers}
     # Only these two headers matter: reading them from META skips building
     # `request.headers` out of every header of the request.
     meta = http_request.META
+    authorization = meta.get("HTTP_AUTHORIZATION")
+    if not _has_our_credentials(authorization):
+        return None  # no configuration needed: a broken AUTH0_API leaves such requests alone
     try:
-        credentials = parse_credentials(split_header(meta.get("HTTP_AUTHORIZATION")),
-                                        split_header(meta.get("HTTP_DPOP")), client.options)
+        client = get_api_client()
+    except (ConfigurationError, TypeError) as exc:
+        return report_misconfiguration(exc)
+    context = None
+    if callable(client.options.domains) or isinstance(client.options.domains, str):
+        context = {"request_url": http_request.build_absolute_uri(), "request_headers": http_request.headers}
+    try:
+        credentials = parse_credentials(split_header(authorization), split_header(meta.get("HTTP_DPOP")),
+                                        client.options)
         return client.authenticate_credentials(credentials, http_request.method, http_request.build_absolute_uri,
                                                context)
     except (MissingAuthorizationError, InvalidAuthSchemeError):
         return None
+    except ConfigurationError as exc:  # e.g. a DOMAINS resolver that does not import
+        return report_misconfiguration(exc)
     except BaseAuthError as exc:
         return exc
+
+
+def _has_our_credentials(authorization: str | None) -> bool:
+    """Whether the Authorization header may hold Bearer or DPoP credentials;
+    a request without any, or with one value of another scheme, is decided
+    here without the settings."""
+    if not authorization or not authorization.strip():
+        return False
+    if "," in authorization:
+        return True  # several values: parse_credentials refuses them (400)
+    return authorization.strip().partition(" ")[0].lower() in _OUR_SCHEMES
 
 
 def user_for(request, token):
@@ -86,12 +158,19 @@ def exempt_from_csrf(request) -> None:
     _http_request(request)._dont_enforce_csrf_checks = True
 
 
+def error_body(error: BaseAuthError) -> dict:
+    """`{"error", "error_description"}` as the README's status table says:
+    `error` is the table's code, absent where it has none (no credentials)."""
+    code = error.get_error_code() or ("temporarily_unavailable" if error.get_status_code() == 503 else None)
+    body = {"error": code} if code else {}
+    body["error_description"] = error.get_error_description()
+    return body
+
+
 def error_response(error: BaseAuthError) -> JsonResponse:
-    """`{"error", "error_description"}` with the status and headers of SPEC §4."""
-    code = error.get_error_code() or ("temporarily_unavailable" if error.get_status_code() == 503 else "unauthorized")
-    response = JsonResponse({"error": code, "error_description": error.get_error_description()},
-                            status=error.get_status_code())
-    for name, value in error.get_headers(get_options()).items():
+    """The body of `error_body` with the status and headers of the README's table."""
+    response = JsonResponse(error_body(error), status=error.get_status_code())
+    for name, value in error.get_headers(challenge_options()).items():
         response[name] = value
     return response
 
