@@ -15,7 +15,7 @@ from django.dispatch import receiver
 from django.http import JsonResponse
 from django.utils.functional import SimpleLazyObject
 
-from .conf import get_api_client, get_options
+from .conf import get_api_client, get_options, in_settings_words
 from .core.credentials import parse_credentials, split_header
 from .errors import ApiError, BaseAuthError, ConfigurationError, InvalidAuthSchemeError, MissingAuthorizationError
 from .users import resolve_user
@@ -49,7 +49,7 @@ class MisconfiguredError(BaseAuthError):
 def report_misconfiguration(exc: Exception) -> MisconfiguredError:
     """Log why AUTH0_API is unusable, once per reason and process (the
     messages name settings keys, never their values)."""
-    reason = str(exc)
+    reason = in_settings_words(str(exc))
     if reason not in _reported:
         _reported.add(reason)
         logger.error("auth0: AUTH0_API is misconfigured (%s): requests with credentials answer 500 "

@@ -240,7 +240,7 @@ def test_check_exits_1_when_the_exchange_client_is_misconfigured(auth0_tenant, s
 def test_check_exits_1_on_invalid_settings(auth0_tenant, settings):
     settings.AUTH0_API = {"DOMAIN": auth0_tenant.domain}
     error = failing("auth0_check")
-    assert (error.returncode, str(error)) == (1, "AUTH0_API is invalid: audience is required")
+    assert (error.returncode, str(error)) == (1, "AUTH0_API is invalid: AUDIENCE is required")
 
 
 def test_check_with_only_a_domains_resolver_needs_domain_arguments(auth0_tenant, settings):

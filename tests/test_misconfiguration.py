@@ -55,5 +55,5 @@ def test_the_reason_is_logged_once(broken, caplog):
         broken.get("/plain/me", **bearer("abc.def.ghi"))
         broken.get("/plain/me", **bearer("abc.def.ghi"))
     assert [r.getMessage() for r in caplog.records if r.name == "django_auth0_api"] == [
-        "auth0: AUTH0_API is misconfigured (audience is required): requests with credentials answer 500 "
+        "auth0: AUTH0_API is misconfigured (AUDIENCE is required): requests with credentials answer 500 "
         "until it is fixed; `manage.py check` says more"]

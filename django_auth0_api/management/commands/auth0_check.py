@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from django_auth0_api.conf import get_options
+from django_auth0_api.conf import get_options, in_settings_words
 from django_auth0_api.core import http, jws
 from django_auth0_api.errors import ConfigurationError
 from django_auth0_api.exchange.client_auth import ClientAuthentication
@@ -29,7 +29,7 @@ class Command(UsageErrorsExit2, BaseCommand):
         try:
             settings = get_options()
         except (ConfigurationError, TypeError) as exc:
-            raise CommandError(f"AUTH0_API is invalid: {exc}", returncode=1) from None
+            raise CommandError(f"AUTH0_API is invalid: {in_settings_words(str(exc))}", returncode=1) from None
         self.problems: list[str] = []
         self.settings = settings
         try:
