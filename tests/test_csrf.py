@@ -5,7 +5,6 @@ The test client skips CSRF checks unless asked: these tests ask, as a browser's 
 
 import pytest
 from django.test import Client
-
 from helpers import bearer
 
 

@@ -5,7 +5,6 @@ import logging
 
 import pytest
 from django.test import Client
-
 from helpers import BARE_CHALLENGE, answer, bearer
 
 BROKEN = {"DOMAIN": "tenant.example.auth0.com"}  # no AUDIENCE, as a deploy without the variable has

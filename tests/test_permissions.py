@@ -63,7 +63,8 @@ def call(view, **headers):
 
 def test_every_required_scope_is_needed(auth0_tenant, no_middleware):
     assert call(TwoScopesView, **bearer(auth0_tenant.mint_token(scope="read:a"))) == (
-        403, {"detail": "Token lacks the required scope", "error": "insufficient_scope"}, insufficient("read:a write:b"))
+        403, {"detail": "Token lacks the required scope", "error": "insufficient_scope"},
+        insufficient("read:a write:b"))
 
 
 def test_all_required_scopes_pass(auth0_tenant, no_middleware):

@@ -10,9 +10,9 @@ import textwrap
 
 import pytest
 from django.core.cache import cache
+from helpers import answer, bearer
 
 from django_auth0_api.testing import pytest_plugin
-from helpers import answer, bearer
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PROJECT = {"DOMAIN": "real-tenant.eu.auth0.com", "AUDIENCE": "https://orders.example.com"}
