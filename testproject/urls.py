@@ -1,3 +1,5 @@
+import importlib.util
+
 from django.urls import path
 
 from testproject.api import delegation_views, views
@@ -8,6 +10,7 @@ urlpatterns = [
     path("api/admin", views.AdminView.as_view()),
     path("api/public", views.PublicView.as_view()),
     path("api/echo", views.EchoView.as_view()),
+    path("api/calendar", views.CalendarProxyView.as_view()),
     path("api/public-echo", views.PublicEchoView.as_view()),
     path("plain/me", views.plain_me),
     path("plain/messages", views.plain_messages),
@@ -17,3 +20,11 @@ urlpatterns = [
     path("api/mcp/calendar", delegation_views.McpCalendarView.as_view()),
     path("api/calendar/events", delegation_views.CalendarEventsView.as_view()),
 ]
+
+if importlib.util.find_spec("drf_spectacular") is not None:  # README "OpenAPI": Swagger UI logs in through Auth0
+    from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+    urlpatterns += [
+        path("api/schema", SpectacularAPIView.as_view(), name="schema"),
+        path("api/docs", SpectacularSwaggerView.as_view(url_name="schema")),
+    ]
