@@ -96,8 +96,9 @@ def failure_of(request) -> BaseAuthError | None:
 
 
 def _verify(http_request):
-    # Only these two headers matter: reading them from META skips building
-    # `request.headers` out of every header of the request.
+    # Only these headers matter: reading them from META skips building
+    # `request.headers` out of every header of the request. The certificate
+    # header is read only when MTLS_CLIENT_CERT_HEADER names it.
     meta = http_request.META
     authorization = meta.get("HTTP_AUTHORIZATION")
     if not _has_our_credentials(authorization):
@@ -109,9 +110,11 @@ def _verify(http_request):
     context = None
     if callable(client.options.domains) or isinstance(client.options.domains, str):
         context = {"request_url": http_request.build_absolute_uri(), "request_headers": http_request.headers}
+    certificate_key = client.options.mtls_meta_key
     try:
         credentials = parse_credentials(split_header(authorization), split_header(meta.get("HTTP_DPOP")),
-                                        client.options)
+                                        client.options,
+                                        split_header(meta.get(certificate_key)) if certificate_key else [])
         return client.authenticate_credentials(credentials, http_request.method, http_request.build_absolute_uri,
                                                context)
     except (MissingAuthorizationError, InvalidAuthSchemeError):

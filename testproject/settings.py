@@ -69,6 +69,6 @@ if importlib.util.find_spec("drf_spectacular") is not None:
             "clientId": os.environ.get("AUTH0_SPA_CLIENT_ID", "<AUTH0_SPA_CLIENT_ID>"),
             "usePkceWithAuthorizationCodeGrant": True,
             # Auth0 issues an access token for the API only when asked for its audience.
-            "additionalQueryStringParams": {"audience": AUTH0_API["AUDIENCE"][0]},
+            "additionalQueryStringParams": {"audience": os.environ.get("AUTH0_AUDIENCE", "https://api.example.com").split()[0]},
         },
     }

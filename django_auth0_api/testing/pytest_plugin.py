@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from .tenant import DpopKey, FakeTenant
+from .tenant import ClientCertificate, DpopKey, FakeTenant
 
 INSTALL_HINT = 'pip install "django-auth0-api[testing]"'
 
@@ -60,3 +60,9 @@ def auth0_tenant(request):
 def dpop_key():
     """A fresh ES256 DPoP key pair."""
     return DpopKey()
+
+
+@pytest.fixture
+def client_certificate():
+    """A fresh self-signed client certificate, for certificate-bound tokens (RFC 8705)."""
+    return ClientCertificate()
