@@ -87,8 +87,9 @@ def check_settings(app_configs=None, **kwargs):
             messages.append(Warning(f"AUTH0_API has an unknown key {key!r}.", hint=hint, id=_P + "W001"))
         elif not _type_ok(key, raw[key]):
             names = " or ".join(t.__name__ for t in EXPECTED_TYPES[key])
-            messages.append(Error(f"AUTH0_API[{key!r}] has the wrong type.",
-                                  hint=f"Use {names}: '{key}': {EXAMPLES[key]}.", id=_P + "E002"))
+            example = f": '{key}': {EXAMPLES[key]}" if key in EXAMPLES else ""
+            messages.append(Error(f"AUTH0_API[{key!r}] has the wrong type.", hint=f"Use {names}{example}.",
+                                  id=_P + "E002"))
     if any(m.is_serious() for m in messages):  # an Error (CheckMessage classes have no `level`)
         return messages
     try:
