@@ -8,7 +8,6 @@ verified once and its DPoP proof consumed once however many of them run.
 from __future__ import annotations
 
 import logging
-from types import SimpleNamespace
 
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -18,6 +17,7 @@ from django.utils.functional import SimpleLazyObject
 from .conf import get_api_client, get_options, in_settings_words
 from .core.credentials import parse_credentials, split_header
 from .errors import ApiError, BaseAuthError, ConfigurationError, InvalidAuthSchemeError, MissingAuthorizationError
+from .options import ApiClientOptions
 from .users import resolve_user
 
 logger = logging.getLogger("django_auth0_api")
@@ -26,10 +26,6 @@ _OUTCOME = "_auth0_outcome"
 _USER = "_auth0_user"
 _MISSING = object()
 _OUR_SCHEMES = ("bearer", "dpop")
-# The challenge of the default settings, for a request answered while
-# AUTH0_API cannot be read: realm "api", both schemes, ES256 proofs.
-_DEFAULT_CHALLENGE_OPTIONS = SimpleNamespace(dpop_enabled=True, dpop_required=False, realm="api",
-                                             dpop_algorithms=("ES256",))
 _reported: set[str] = set()
 
 
@@ -70,7 +66,9 @@ def challenge_options():
         return get_options()
     except (ConfigurationError, TypeError) as exc:
         report_misconfiguration(exc)
-        return _DEFAULT_CHALLENGE_OPTIONS
+        # The default settings' challenge (realm "api", both schemes, ES256 proofs);
+        # the placeholders only satisfy the options' own checks.
+        return ApiClientOptions(domain="misconfigured.invalid", audience="misconfigured")
 
 
 def _http_request(request):
