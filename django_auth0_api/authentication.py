@@ -7,7 +7,14 @@ from rest_framework.authentication import BaseAuthentication
 
 from .core.challenges import build_challenge
 from .errors import BaseAuthError, ServiceUnavailableError
-from .request_auth import MisconfiguredError, authenticate_request, challenge_options, failure_of, user_for
+from .request_auth import (
+    MisconfiguredError,
+    authenticate_request,
+    challenge_options,
+    challenge_scopes,
+    failure_of,
+    user_for,
+)
 
 
 def drf_detail(description: str, code: str | None):
@@ -18,11 +25,11 @@ def drf_detail(description: str, code: str | None):
 class AuthenticationRefused(exceptions.AuthenticationFailed):
     """A refusal that keeps its own status (400 or 401) and challenge."""
 
-    def __init__(self, error: BaseAuthError):
+    def __init__(self, error: BaseAuthError, scopes=()):
         code = error.get_error_code()
         super().__init__(drf_detail(error.get_error_description(), code), code or "not_authenticated")
         self.status_code = error.get_status_code()
-        headers = error.get_headers(challenge_options())
+        headers = error.get_headers(challenge_options(), scopes)
         self._challenge = headers.get("WWW-Authenticate")
         self.dpop_nonce = headers.get("DPoP-Nonce")
 
@@ -56,12 +63,12 @@ class AuthenticationMisconfigured(exceptions.APIException):
         super().__init__(drf_detail(error.get_error_description(), self.default_code))
 
 
-def as_drf_exception(error: BaseAuthError) -> exceptions.APIException:
+def as_drf_exception(error: BaseAuthError, scopes=()) -> exceptions.APIException:
     if isinstance(error, MisconfiguredError):
         return AuthenticationMisconfigured(error)
     if isinstance(error, ServiceUnavailableError):
         return VerificationUnavailable(error)
-    return AuthenticationRefused(error)
+    return AuthenticationRefused(error, scopes)
 
 
 class Auth0Authentication(BaseAuthentication):
@@ -69,10 +76,10 @@ class Auth0Authentication(BaseAuthentication):
         try:
             token = authenticate_request(request)
         except BaseAuthError as error:
-            raise as_drf_exception(error) from None
+            raise as_drf_exception(error, challenge_scopes(request, error)) from None
         if token is None:
             return None  # no credentials or another scheme: other classes may run
         return user_for(request, token), token
 
     def authenticate_header(self, request):
-        return build_challenge(challenge_options(), failure_of(request))
+        return build_challenge(challenge_options(), failure_of(request), challenge_scopes(request))

@@ -12,6 +12,7 @@ import logging
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import JsonResponse
+from django.urls import Resolver404, resolve
 from django.utils.functional import SimpleLazyObject
 
 from .conf import get_api_client, get_options, in_settings_words
@@ -19,6 +20,7 @@ from .core.credentials import parse_credentials, split_header
 from .errors import ApiError, BaseAuthError, ConfigurationError, InvalidAuthSchemeError, MissingAuthorizationError
 from .options import ApiClientOptions
 from .users import resolve_user
+from .view_scopes import required_scopes, view_instance
 
 logger = logging.getLogger("django_auth0_api")
 
@@ -38,7 +40,7 @@ class MisconfiguredError(BaseAuthError):
     error_code = "server_error"
     default_description = "The server's authentication is misconfigured"
 
-    def get_headers(self, options=None) -> dict[str, str]:
+    def get_headers(self, options=None, scopes=()) -> dict[str, str]:
         return {}  # not a challenge: the client's credentials are not the problem
 
 
@@ -168,11 +170,41 @@ def error_body(error: BaseAuthError) -> dict:
     return body
 
 
-def error_response(error: BaseAuthError) -> JsonResponse:
-    """The body of `error_body` with the status and headers of the README's table."""
+def challenge_scopes(request, error=None, view=None) -> tuple[str, ...]:
+    """The scopes a 401 on this request names: those of `view`, of the DRF view
+    handling it, or of the view its URL resolves to. Only with `RESOURCE` set
+    (the README, "MCP servers"), and only for an answer with a challenge."""
+    if not challenge_options().resource or (error is not None and error.get_status_code() not in (400, 401, 403)):
+        return ()
+    if view is None:
+        view = (getattr(request, "parser_context", None) or {}).get("view")
+    if view is None:
+        http_request = _http_request(request)
+        try:
+            match = resolve(http_request.path_info, getattr(http_request, "urlconf", None))
+        except Resolver404:
+            return ()
+        view = view_instance(match.func)
+    return required_scopes(view)
+
+
+def expose_challenge(response) -> None:
+    """Let a browser client (the MCP Inspector, say) read the challenge: CORS
+    hides every response header not listed in `Access-Control-Expose-Headers`."""
+    if "WWW-Authenticate" not in response:
+        return
+    exposed = [name.strip() for name in response.get("Access-Control-Expose-Headers", "").split(",") if name.strip()]
+    if not any(name.lower() in ("www-authenticate", "*") for name in exposed):
+        response["Access-Control-Expose-Headers"] = ", ".join([*exposed, "WWW-Authenticate"])
+
+
+def error_response(error: BaseAuthError, scopes=()) -> JsonResponse:
+    """The body of `error_body` with the status and headers of the README's
+    "Statuses and challenges"; `scopes` are the view's."""
     response = JsonResponse(error_body(error), status=error.get_status_code())
-    for name, value in error.get_headers(challenge_options()).items():
+    for name, value in error.get_headers(challenge_options(), scopes).items():
         response[name] = value
+    expose_challenge(response)
     return response
 
 
