@@ -178,8 +178,8 @@ def test_check_reports_issuer_endpoints_keys_and_algorithms(auth0_tenant):
     out, err = run("auth0_check")
     issuer = auth0_tenant.issuer
     assert out.splitlines() == [
-        "AUTH0_API: audience https://api.example.com https://calendar-api.example.com; algorithms RS256; "
-        "DPoP allowed",
+        "AUTH0_API: audience https://api.example.com https://calendar-api.example.com https://api.example.com/mcp; "
+        "algorithms RS256; DPoP allowed",
         f"Issuer {issuer}",
         f"  discovery:      {issuer}.well-known/openid-configuration",
         f"  token_endpoint: {issuer}oauth/token",

@@ -50,8 +50,10 @@ class TokenEndpoint:
         self.exchange_profiles: dict = {}
         self.token_answers: list = []
         self._assertion_jtis: set = set()
-        # The tenant's APIs: an On-Behalf-Of subject token must be for one of
-        # them (`settings_for` adds the project's AUDIENCE). Empty: the tenant's audience.
+        # The tenant's APIs: once known (`settings_for` adds the project's
+        # AUDIENCE), an On-Behalf-Of subject token must be for one of them or for
+        # the tenant's audience. Empty: any audience (a tenant serving over HTTP
+        # issues tokens for whatever resource its clients ask).
         self.apis: set[str] = set()
 
     @property
@@ -207,7 +209,8 @@ class TokenEndpoint:
         aud = claims.get("aud")
         audiences = set(aud) if isinstance(aud, list) else {aud}
         exp = claims.get("exp")
-        if (claims.get("iss") != self.issuer or not audiences & (self.apis | {self.audience})
+        foreign = bool(self.apis) and not audiences & (self.apis | {self.audience})
+        if (claims.get("iss") != self.issuer or foreign
                 or not isinstance(exp, (int, float)) or isinstance(exp, bool) or exp <= time.time()):
             return None
         return claims
