@@ -1,6 +1,8 @@
-"""`Auth0Authentication`: the DRF authentication class."""
+"""`Auth0Authentication`: the DRF authentication class (README "DRF")."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
@@ -10,11 +12,15 @@ from .errors import BaseAuthError, ServiceUnavailableError
 from .request_auth import (
     MisconfiguredError,
     authenticate_request,
-    challenge_options,
     challenge_scopes,
+    face_client,
     failure_of,
+    headers_of,
     user_for,
 )
+
+if TYPE_CHECKING:
+    from .client import ApiClient
 
 
 def drf_detail(description: str, code: str | None):
@@ -25,11 +31,11 @@ def drf_detail(description: str, code: str | None):
 class AuthenticationRefused(exceptions.AuthenticationFailed):
     """A refusal that keeps its own status (400 or 401) and challenge."""
 
-    def __init__(self, error: BaseAuthError, scopes=()):
+    def __init__(self, error: BaseAuthError, client: ApiClient | None = None, scopes=()):
         code = error.get_error_code()
         super().__init__(drf_detail(error.get_error_description(), code), code or "not_authenticated")
         self.status_code = error.get_status_code()
-        headers = error.get_headers(challenge_options(), scopes)
+        headers = headers_of(error, client, scopes)
         self._challenge = headers.get("WWW-Authenticate")
         self.dpop_nonce = headers.get("DPoP-Nonce")
 
@@ -63,23 +69,45 @@ class AuthenticationMisconfigured(exceptions.APIException):
         super().__init__(drf_detail(error.get_error_description(), self.default_code))
 
 
-def as_drf_exception(error: BaseAuthError, scopes=()) -> exceptions.APIException:
+def as_drf_exception(error: BaseAuthError, client: ApiClient | None = None, scopes=()) -> exceptions.APIException:
     if isinstance(error, MisconfiguredError):
         return AuthenticationMisconfigured(error)
     if isinstance(error, ServiceUnavailableError):
         return VerificationUnavailable(error)
-    return AuthenticationRefused(error, scopes)
+    return AuthenticationRefused(error, client, scopes)
+
+
+def client_of_view(request, default: ApiClient | None = None) -> ApiClient:
+    """The view's `api_client` attribute when it has one, else `default`, else
+    the settings' client."""
+    context = getattr(request, "parser_context", None) or {}
+    client = getattr(context.get("view"), "api_client", None)
+    return client or default or face_client()
 
 
 class Auth0Authentication(BaseAuthentication):
+    """Set `api_client = ApiClient(...)` on a subclass or on the view (or
+    override `get_api_client`) to verify for another API than
+    `settings.AUTH0_API`; override `get_user` to choose `request.user`."""
+
+    api_client: ApiClient | None = None
+
+    def get_api_client(self, request) -> ApiClient:
+        return client_of_view(request, self.api_client)
+
+    def get_user(self, request, token):
+        return user_for(request, token, self.get_api_client(request))
+
     def authenticate(self, request):
+        client = self.get_api_client(request)
         try:
-            token = authenticate_request(request)
+            token = authenticate_request(request, client)
         except BaseAuthError as error:
-            raise as_drf_exception(error, challenge_scopes(request, error)) from None
+            raise as_drf_exception(error, client, challenge_scopes(request, error, client=client)) from None
         if token is None:
             return None  # no credentials or another scheme: other classes may run
-        return user_for(request, token), token
+        return self.get_user(request, token), token
 
     def authenticate_header(self, request):
-        return build_challenge(challenge_options(), failure_of(request), challenge_scopes(request))
+        client = self.get_api_client(request)
+        return build_challenge(client.options, failure_of(request, client), challenge_scopes(request, client=client))

@@ -1,35 +1,41 @@
 """Verifying a Django request once, and answering its failures.
 
-The middleware, the DRF class and the decorator all come here; the outcome
-(token, nothing, or error) is kept on the `HttpRequest`, so a request is
-verified once and its DPoP proof consumed once however many of them run.
+The middleware, the DRF and adrf classes, the decorator and ninja's `Auth0Bearer`
+all come here; the outcome (token, nothing, or error) is kept on the
+`HttpRequest` per `ApiClient`, so a request is verified once per client and
+its DPoP proof consumed once however many of them run, sync or async.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
+from asgiref.sync import sync_to_async
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils.functional import SimpleLazyObject
 
-from .conf import get_api_client, get_options, in_settings_words
+from .conf import get_api_client, in_settings_words
 from .core.credentials import parse_credentials, split_header
 from .errors import ApiError, BaseAuthError, ConfigurationError, InvalidAuthSchemeError, MissingAuthorizationError
 from .options import ApiClientOptions
 from .users import resolve_user
 from .view_scopes import required_scopes, view_instance
 
+if TYPE_CHECKING:
+    from .client import ApiClient
+
 logger = logging.getLogger("django_auth0_api")
 
-_OUTCOME = "_auth0_outcome"
-_USER = "_auth0_user"
+_OUTCOMES = "_auth0_outcomes"
+_USERS = "_auth0_users"
 _MISSING = object()
-_OUR_SCHEMES = ("bearer", "dpop")
-_reported: set[str] = set()
 
+
+# -- a broken AUTH0_API: loud but contained (README "A broken AUTH0_API in production") ----------------
 
 class MisconfiguredError(BaseAuthError):
     """AUTH0_API cannot be used: the request had credentials, so it is this
@@ -44,112 +50,160 @@ class MisconfiguredError(BaseAuthError):
         return {}  # not a challenge: the client's credentials are not the problem
 
 
-def report_misconfiguration(exc: Exception) -> MisconfiguredError:
-    """Log why AUTH0_API is unusable, once per reason and process (the
-    messages name settings keys, never their values)."""
-    reason = in_settings_words(str(exc))
-    if reason not in _reported:
-        _reported.add(reason)
-        logger.error("auth0: AUTH0_API is misconfigured (%s): requests with credentials answer 500 "
-                     "until it is fixed; `manage.py check` says more", reason)
-    return MisconfiguredError()
+class MisconfiguredClient:
+    """What the faces use while AUTH0_API cannot make a client: a request
+    without credentials (or with another scheme) passes as it would, one with
+    Bearer or DPoP credentials is refused with `MisconfiguredError`. Challenges
+    are built from the default options (realm "api", both schemes, ES256)."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        # Placeholders that only satisfy the options' own checks.
+        self.options = ApiClientOptions(domain="misconfigured.invalid", audience="misconfigured")
+
+    def authenticate_credentials(self, *args, **kwargs):
+        raise MisconfiguredError()
+
+    async def aauthenticate_credentials(self, *args, **kwargs):
+        raise MisconfiguredError()
+
+
+_standins: dict[str, MisconfiguredClient] = {}
+
+
+def face_client() -> ApiClient:
+    """The settings' `ApiClient` for the middleware, the decorator and the
+    DRF class; a `MisconfiguredClient` when AUTH0_API cannot make one (the
+    reason logged once per process: the messages name settings keys, never
+    their values)."""
+    try:
+        return get_api_client()
+    except (ConfigurationError, TypeError) as exc:
+        reason = in_settings_words(str(exc))
+        standin = _standins.get(reason)
+        if standin is None:
+            standin = _standins[reason] = MisconfiguredClient(reason)
+            logger.error("auth0: AUTH0_API is misconfigured (%s): requests with credentials answer 500 "
+                         "until it is fixed; `manage.py check` says more", reason)
+        return standin  # type: ignore[return-value]
 
 
 @receiver(setting_changed)
-def _forget_reports(*, setting, **kwargs):
+def _forget_standins(*, setting, **kwargs):
     if setting == "AUTH0_API":  # new settings may be wrong anew: say so again
-        _reported.clear()
-
-
-def challenge_options():
-    """The options a challenge is built from; the defaults when AUTH0_API is
-    unusable, so a request without credentials still gets its 401."""
-    try:
-        return get_options()
-    except (ConfigurationError, TypeError) as exc:
-        report_misconfiguration(exc)
-        # The default settings' challenge (realm "api", both schemes, ES256 proofs);
-        # the placeholders only satisfy the options' own checks.
-        return ApiClientOptions(domain="misconfigured.invalid", audience="misconfigured")
+        _standins.clear()
 
 
 def _http_request(request):
     return getattr(request, "_request", request)  # a DRF Request wraps the HttpRequest
 
 
-def authenticate_request(request):
-    """The `VerifiedToken`, None without credentials (or with a foreign
-    scheme), or raises the `BaseAuthError`."""
-    http_request = _http_request(request)
-    outcome = http_request.__dict__.get(_OUTCOME, _MISSING)
-    if outcome is _MISSING:
-        outcome = _verify(http_request)
-        http_request.__dict__[_OUTCOME] = outcome
+def _outcomes(http_request) -> dict:
+    # Keyed by the client: two APIs served by one project verify a request
+    # once each, with their own audience and challenge.
+    outcomes = http_request.__dict__.get(_OUTCOMES)
+    if outcomes is None:
+        outcomes = http_request.__dict__[_OUTCOMES] = {}
+    return outcomes
+
+
+def _settle(outcome):
     if isinstance(outcome, BaseAuthError):
         raise outcome
     return outcome
 
 
-def failure_of(request) -> BaseAuthError | None:
-    outcome = _http_request(request).__dict__.get(_OUTCOME)
+def authenticate_request(request, client: ApiClient | None = None):
+    """The `VerifiedToken`, None without credentials (or with a foreign
+    scheme), or raises the `BaseAuthError`; once per request and client."""
+    client = client or face_client()
+    http_request = _http_request(request)
+    outcomes = _outcomes(http_request)
+    outcome = outcomes.get(client, _MISSING)
+    if outcome is _MISSING:
+        outcome = outcomes[client] = _verify(http_request, client)
+    return _settle(outcome)
+
+
+async def aauthenticate_request(request, client: ApiClient | None = None):
+    """`authenticate_request` for async code: it never blocks the event loop,
+    and shares the once-per-request outcome with the sync faces."""
+    client = client or face_client()
+    http_request = _http_request(request)
+    outcomes = _outcomes(http_request)
+    outcome = outcomes.get(client, _MISSING)
+    if outcome is _MISSING:
+        outcome = outcomes[client] = await _averify(http_request, client)
+    return _settle(outcome)
+
+
+def failure_of(request, client: ApiClient | None = None) -> BaseAuthError | None:
+    outcome = _http_request(request).__dict__.get(_OUTCOMES, {}).get(client or face_client())
     return outcome if isinstance(outcome, BaseAuthError) else None
 
 
-def _verify(http_request):
+def _read(http_request, client: ApiClient):
+    """(credentials, resolver context) of the request; raises for none."""
+    context = None
+    if callable(client.options.domains) or isinstance(client.options.domains, str):
+        context = {"request_url": http_request.build_absolute_uri(), "request_headers": http_request.headers}
     # Only these headers matter: reading them from META skips building
     # `request.headers` out of every header of the request. The certificate
     # header is read only when MTLS_CLIENT_CERT_HEADER names it.
     meta = http_request.META
-    authorization = meta.get("HTTP_AUTHORIZATION")
-    if not _has_our_credentials(authorization):
-        return None  # no configuration needed: a broken AUTH0_API leaves such requests alone
-    try:
-        client = get_api_client()
-    except (ConfigurationError, TypeError) as exc:
-        return report_misconfiguration(exc)
-    context = None
-    if callable(client.options.domains) or isinstance(client.options.domains, str):
-        context = {"request_url": http_request.build_absolute_uri(), "request_headers": http_request.headers}
     certificate_key = client.options.mtls_meta_key
+    credentials = parse_credentials(split_header(meta.get("HTTP_AUTHORIZATION")),
+                                    split_header(meta.get("HTTP_DPOP")), client.options,
+                                    split_header(meta.get(certificate_key)) if certificate_key else [])
+    return credentials, context
+
+
+def _verify(http_request, client: ApiClient):
     try:
-        credentials = parse_credentials(split_header(authorization), split_header(meta.get("HTTP_DPOP")),
-                                        client.options,
-                                        split_header(meta.get(certificate_key)) if certificate_key else [])
+        credentials, context = _read(http_request, client)
         return client.authenticate_credentials(credentials, http_request.method, http_request.build_absolute_uri,
                                                context)
     except (MissingAuthorizationError, InvalidAuthSchemeError):
         return None
-    except ConfigurationError as exc:  # e.g. a DOMAINS resolver that does not import
-        return report_misconfiguration(exc)
     except BaseAuthError as exc:
         return exc
 
 
-def _has_our_credentials(authorization: str | None) -> bool:
-    """Whether the Authorization header may hold Bearer or DPoP credentials;
-    a request without any, or with one value of another scheme, is decided
-    here without the settings."""
-    if not authorization or not authorization.strip():
-        return False
-    if "," in authorization:
-        return True  # several values: parse_credentials refuses them (400)
-    return authorization.strip().partition(" ")[0].lower() in _OUR_SCHEMES
+async def _averify(http_request, client: ApiClient):
+    try:
+        credentials, context = _read(http_request, client)
+        return await client.aauthenticate_credentials(credentials, http_request.method,
+                                                      http_request.build_absolute_uri, context)
+    except (MissingAuthorizationError, InvalidAuthSchemeError):
+        return None
+    except BaseAuthError as exc:
+        return exc
 
 
-def user_for(request, token):
-    """The user of `token`, resolved once per request: with the middleware and
-    the DRF class both installed, a `USER_RESOLVER` still runs once."""
-    http_request = _http_request(request)
-    user = http_request.__dict__.get(_USER)
+def user_for(request, token, client: ApiClient | None = None):
+    """The user of `token`, resolved once per request and client: with the
+    middleware and the DRF class both installed, a `USER_RESOLVER` still runs once."""
+    client = client or face_client()
+    users = _http_request(request).__dict__.setdefault(_USERS, {})
+    user = users.get(client)
     if user is None:
-        user = http_request.__dict__[_USER] = resolve_user(token, get_options())
+        user = users[client] = resolve_user(token, client.options)
     return user
 
 
-def attach(request, token) -> None:
-    """`request.auth` and a lazily resolved `request.user` for a plain view."""
+def attach(request, token, client: ApiClient | None = None, get_user=None) -> None:
+    """`request.auth`, a lazily resolved `request.user` and its async twin
+    `request.auser()` (as Django's `AuthenticationMiddleware` sets them)."""
+    client = client or face_client()
+    resolve = get_user or (lambda request, token: user_for(request, token, client))
     request.auth = token
-    request.user = SimpleLazyObject(lambda: user_for(request, token))
+    request.user = SimpleLazyObject(lambda: resolve(request, token))
+
+    async def auser():
+        # A USER_RESOLVER may query the database: not on the event loop.
+        return await sync_to_async(resolve)(request, token)
+
+    request.auser = auser
     exempt_from_csrf(request)
 
 
@@ -161,20 +215,13 @@ def exempt_from_csrf(request) -> None:
     _http_request(request)._dont_enforce_csrf_checks = True
 
 
-def error_body(error: BaseAuthError) -> dict:
-    """`{"error", "error_description"}` as the README's status table says:
-    `error` is the table's code, absent where it has none (no credentials)."""
-    code = error.get_error_code() or ("temporarily_unavailable" if error.get_status_code() == 503 else None)
-    body = {"error": code} if code else {}
-    body["error_description"] = error.get_error_description()
-    return body
-
-
-def challenge_scopes(request, error=None, view=None) -> tuple[str, ...]:
+def challenge_scopes(request, error=None, view=None, client: ApiClient | None = None) -> tuple[str, ...]:
     """The scopes a 401 on this request names: those of `view`, of the DRF view
     handling it, or of the view its URL resolves to. Only with `RESOURCE` set
     (the README, "MCP servers"), and only for an answer with a challenge."""
-    if not challenge_options().resource or (error is not None and error.get_status_code() not in (400, 401, 403)):
+    if not (client or face_client()).options.resource:
+        return ()
+    if error is not None and error.get_status_code() not in (400, 401, 403):
         return ()
     if view is None:
         view = (getattr(request, "parser_context", None) or {}).get("view")
@@ -198,11 +245,26 @@ def expose_challenge(response) -> None:
         response["Access-Control-Expose-Headers"] = ", ".join([*exposed, "WWW-Authenticate"])
 
 
-def error_response(error: BaseAuthError, scopes=()) -> JsonResponse:
+def headers_of(error: BaseAuthError, client: ApiClient | None = None, scopes=()) -> dict[str, str]:
+    """The error's headers, its challenge built from `client`'s options (its
+    realm and DPoP mode), not the settings'; `scopes` are the view's."""
+    return error.get_headers((client or face_client()).options, scopes)
+
+
+def error_body(error: BaseAuthError) -> dict:
+    """`{"error", "error_description"}` as the README's status table says:
+    `error` is the table's code, absent where it has none (no credentials)."""
+    code = error.get_error_code() or ("temporarily_unavailable" if error.get_status_code() == 503 else None)
+    body = {"error": code} if code else {}
+    body["error_description"] = error.get_error_description()
+    return body
+
+
+def error_response(error: BaseAuthError, client: ApiClient | None = None, scopes=()) -> JsonResponse:
     """The body of `error_body` with the status and headers of the README's
     "Statuses and challenges"; `scopes` are the view's."""
     response = JsonResponse(error_body(error), status=error.get_status_code())
-    for name, value in error.get_headers(challenge_options(), scopes).items():
+    for name, value in headers_of(error, client, scopes).items():
         response[name] = value
     expose_challenge(response)
     return response
@@ -224,9 +286,15 @@ def exchange_failure_response(exc: ApiError) -> JsonResponse:
     return JsonResponse(body, status=status, headers=headers)
 
 
-def authenticate(request):
-    """What `request` verified to, once per request (the README's "Any other
-    code"): its `VerifiedToken`, None without credentials, or the
-    `BaseAuthError` raised. Call this rather than `verify_request` on a request
-    the middleware or DRF may already have verified: a DPoP proof is consumed once."""
-    return authenticate_request(request)
+def authenticate(request, client: ApiClient | None = None):
+    """What `request` verified to (README "What a request verified to"): its
+    `VerifiedToken`, or None without credentials; raises the `BaseAuthError`
+    of bad ones. Once per request and client, whichever face asked first (the
+    middleware, DRF, the decorator, ninja), so a DPoP proof is consumed once:
+    call this, never `verify_request`, on a request Django has received."""
+    return authenticate_request(request, client)
+
+
+async def aauthenticate(request, client: ApiClient | None = None):
+    """`authenticate` for async code (it never blocks the event loop)."""
+    return await aauthenticate_request(request, client)
