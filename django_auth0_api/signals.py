@@ -108,15 +108,16 @@ def refused(client, error, start: float | None, request=None) -> None:
 
 
 # -- keys -----------------------------------------------------------------------
-def fetched(documents, document: str, outcome: str, status: int | None, duration: float, reason: str = "") -> None:
+def fetched(documents, document: str, outcome: str, status: int | None, duration: float, reason: str = "",
+            url: str | None = None) -> None:
     """One fetch of `document`; a failure is a WARNING line (an outage, or
-    one in the making)."""
+    one in the making) naming the issuer, the outcome and its cause."""
     issuer = documents.issuer
     if outcome != "ok":
         keys_logger.warning("auth0: %s fetch failed (issuer=%s, outcome=%s, reason=%s)", document, issuer,
                             outcome, reason, extra={"event": "keys_fetch_failed", "issuer": issuer,
                                                     "document": document, "outcome": outcome,
-                                                    "reason": reason, "status": status})
+                                                    "reason": reason, "status": status, "url": url})
     if keys_fetched.receivers:
         _send(keys_fetched, type(documents), issuer=issuer, document=document, outcome=outcome, status=status,
                           duration=duration)

@@ -25,7 +25,8 @@ def test_every_setting_has_a_row_and_every_row_is_a_setting():
 def test_the_generated_table_shows_the_codes_types_and_defaults():
     table = reference.settings_table(page("settings.md"))
     assert "| `CACHE_TTL` | number | `600` | seconds for discovery and JWKS" in table
-    assert '| `ALGORITHMS` | list | `["RS256"]` |' in table
+    assert '| `ALGORITHMS` | string or list | `["RS256"]` |' in table
+    assert "| `DECRYPTION_KEYS` | dict | `{}` |" in table
     assert "| `DOMAINS` | list or string or callable | `None` |" in table
 
 

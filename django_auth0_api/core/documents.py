@@ -48,8 +48,9 @@ def ttl_for(options, headers) -> float:
 
 
 class SharedDocument:
-    def __init__(self, key: str, fetch: Callable[[], tuple[Any, float]], options, on_change=None):
+    def __init__(self, key: str, fetch: Callable[[], tuple[Any, float]], options, on_change=None, name=None):
         self.key = key
+        self.name = name or key  # for log lines: what is fetched, not the cache key's hash
         self.lock_key = key + ":lock"
         self._fetch = fetch
         self._options = options
@@ -81,8 +82,8 @@ class SharedDocument:
         """Fetch now (the caller rations this); None when the fetch fails."""
         try:
             return self._store(*self._fetch())
-        except FetchError:
-            logger.debug("auth0: refetch failed, keeping the copy (key=%s)", self.key,
+        except FetchError as exc:
+            logger.debug("auth0: refetch failed, keeping the copy (%s)", exc.url or self.name,
                          extra={"event": "refetch_failed"})
             return None
 
@@ -98,7 +99,8 @@ class SharedDocument:
             try:
                 entry = self._store(*self._fetch())
             except FetchError as exc:
-                logger.debug("auth0: fetch failed, backing off (key=%s)", self.key, extra={"event": "fetch_failed"})
+                logger.debug("auth0: fetch failed, backing off (%s)", exc.url or self.name,
+                             extra={"event": "fetch_failed"})
                 self._set_lock(cache, "failed", FAILURE_BACKOFF)
                 return self._serve_stale(stale, exc)
             self._delete_lock(cache)

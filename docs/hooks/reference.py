@@ -54,7 +54,8 @@ def settings_rows() -> dict[str, tuple[str, str]]:
     from django_auth0_api import checks
     from django_auth0_api.options import SETTING_NAMES, SETTING_TO_OPTION, ApiClientOptions
 
-    defaults = {field.name: field.default for field in dataclasses.fields(ApiClientOptions)}
+    defaults = {field.name: field.default if field.default_factory is dataclasses.MISSING else field.default_factory()
+                for field in dataclasses.fields(ApiClientOptions)}
     rows = {}
     for name in sorted(SETTING_NAMES):
         option = SETTING_TO_OPTION.get(name, name.lower())
