@@ -7,6 +7,7 @@ Needs the package registry (pip installs the wheel's dependencies, from its cach
 redis-server; a few minutes on a cold cache.
 """
 
+import glob
 import os
 import re
 import subprocess
@@ -86,8 +87,12 @@ def test_the_projects_policy_applies(auth0_tenant, client):
 
 
 def readme_snippet(name: str) -> str:
-    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as handle:
-        return dict(re.findall(r"<!-- snippet: ([\w-]+) -->\n```python\n(.*?)```", handle.read(), re.S))[name]
+    """A snippet of the README or of a docs page (docs/testing.md holds the testing ones)."""
+    found = {}
+    for path in [os.path.join(ROOT, "README.md"), *glob.glob(os.path.join(ROOT, "docs", "**", "*.md"), recursive=True)]:
+        with open(path, encoding="utf-8") as handle:
+            found.update(re.findall(r"<!-- snippet: ([\w-]+) -->\n```python\n(.*?)```", handle.read(), re.S))
+    return found[name]
 
 
 def run(*args, cwd=None, env=None):
