@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -61,6 +62,7 @@ class SharedDocument:
         self._fetch = fetch
         self._options = options
         self._on_change = on_change
+        self._adopting = threading.Lock()
         self.local: Entry | None = None
 
     @property
@@ -149,10 +151,14 @@ class SharedDocument:
         return entry
 
     def _adopt(self, entry: Entry) -> None:
-        changed = self.local is None or self.local.value != entry.value
-        self.local = entry
-        if changed and self._on_change is not None:
-            self._on_change(entry)
+        # `on_change` (parsing the keys) runs before the entry is published: a
+        # thread that finds a fresh `local` must find its parsed keys too, or it
+        # takes the first key set for a rotation and spends the refetch on it.
+        with self._adopting:
+            changed = self.local is None or self.local.value != entry.value
+            if changed and self._on_change is not None:
+                self._on_change(entry)
+            self.local = entry
 
     def _try_lock(self, cache, state: str, timeout: float) -> bool:
         try:
