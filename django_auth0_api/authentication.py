@@ -5,8 +5,8 @@ from __future__ import annotations
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
-from .challenges import build_challenge
 from .conf import get_options
+from .core.challenges import build_challenge
 from .errors import BaseAuthError, ServiceUnavailableError
 from .request_auth import authenticate_request, failure_of, user_for
 

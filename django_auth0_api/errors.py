@@ -43,8 +43,8 @@ class BaseAuthError(Exception):
 
     def get_headers(self, options=None) -> dict[str, str]:
         """`WWW-Authenticate` (and subclasses' extras) for this error."""
-        from .challenges import build_challenge
         from .conf import get_options
+        from .core.challenges import build_challenge
 
         return {"WWW-Authenticate": build_challenge(options or get_options(), self)}
 
