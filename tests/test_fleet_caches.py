@@ -18,7 +18,7 @@ from django.core.cache import caches
 from django_auth0_api.client import ApiClient
 from django_auth0_api.errors import InvalidDpopProofError, VerifyAccessTokenError
 from django_auth0_api.options import ApiClientOptions
-from django_auth0_api.testing import calls_to
+from django_auth0_api.testing import calls_to, clear_shared_cache
 
 ALIAS = "fleet"
 DOWNSTREAM = "https://calendar-api.example.com"
@@ -48,7 +48,7 @@ def shared_cache(request, settings):
         ALIAS: _backend(request, request.param),
     }
     cache = caches[ALIAS]
-    cache.clear()
+    clear_shared_cache(ALIAS)
     yield cache
     cache.clear()
 

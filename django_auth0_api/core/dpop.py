@@ -16,7 +16,11 @@ The checks, in order (each failure is `invalid_dpop_proof` unless noted):
    (`invalid_token`: the token is presented by the wrong key);
 6. nonce, with `DPOP_NONCE` (`use_dpop_nonce` with a fresh nonce);
 7. replay: the (thumbprint, htu, jti) triple is stored with `cache.add`, so
-   one proof is accepted once across every process sharing the cache.
+   one proof is accepted once across every process sharing the cache; a
+   proof issued before the cache started remembering (its watermark, set when
+   it comes back empty after a restart or a flush) is refused as well, since
+   the cache may have forgotten it (the client sends a fresh proof). A cache
+   that cannot store the triple is an outage (503), never a replay.
 
 Clients reuse their DPoP key, so the proof header (its `jwk`, `alg`, `typ`)
 repeats: it is parsed, checked and thumbprinted once per process.
@@ -45,6 +49,7 @@ MAX_JTI_LENGTH = 256
 MAX_RSA_BITS = 8192
 MAX_RSA_EXPONENT = 2**32
 _HEADER_CACHE_SIZE = 1024
+REPLAY_WATERMARK_KEY = cache_key("dpop-since")
 _SCHEME = "DPoP"
 
 
@@ -83,7 +88,7 @@ class DpopVerifier:
             raise UseDpopNonceError(current_nonce(), "Resource server requires a fresh nonce in the DPoP proof",
                                     scheme=_SCHEME)
         if self.options.dpop_replay_check:
-            self._check_replay(jkt, htu, claims["jti"])
+            self._check_replay(jkt, htu, claims["jti"], claims["iat"])
         return claims
 
     def _header(self, header_b64: str):
@@ -132,7 +137,7 @@ class DpopVerifier:
             raise _refuse("DPoP proof ath does not match the access token")
         return normalized
 
-    def _check_replay(self, jkt: str, htu: str, jti: str) -> None:
+    def _check_replay(self, jkt: str, htu: str, jti: str, iat: float) -> None:
         # The key hashes the triple (surrogatepass: a JSON string may hold a
         # lone surrogate, "\ud800"; the encoding stays total and one-to-one).
         replay_key = cache_key("dpop-jti", "\x00".join((jkt, htu, jti)))
@@ -140,9 +145,14 @@ class DpopVerifier:
         # the future, after the leeway): remembering it that long suffices.
         window = int(self.options.dpop_iat_offset + self.options.dpop_iat_leeway) + 1
         # cache.add is atomic on every real backend: of two workers that see
-        # the same proof, exactly one stores the key.
-        first = SharedCache(self.options.cache_alias).add(replay_key, 1, window)
-        if first is None:  # fail closed, but as an outage, not a 500
+        # the same proof, exactly one stores the key. The watermark says since
+        # when the cache has been remembering: a cache that restarted empty or
+        # was flushed has forgotten the proofs it saw before, so a proof issued
+        # before then may be one of them.
+        first, since = SharedCache(self.options.cache_alias).add_since(replay_key, 1, window, REPLAY_WATERMARK_KEY)
+        if first is None or since is None:  # fail closed, but as an outage, not a 500
             raise ServiceUnavailableError("Replay state is temporarily unavailable")
         if not first:
             raise _refuse("DPoP proof has been used before")
+        if iat < since:
+            raise _refuse("DPoP proof is older than the replay state")

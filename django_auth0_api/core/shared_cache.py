@@ -11,13 +11,31 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import threading
+import time
 from typing import Any
 
 from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
 
 logger = logging.getLogger("django_auth0_api")
 
 PREFIX = "auth0_api:v1:"
+# Backends whose `add` raises when it cannot reach the store, so that False
+# always means "already there". Memcached clients (pymemcache marks a failing
+# server and answers False for a while; pylibmc) and the database cache (which
+# swallows a DatabaseError) answer False for "could not store" as well.
+_ADD_RAISES_WHEN_DOWN = (RedisCache, LocMemCache)
+_MISSING = object()
+# A cache whose watermark is read on every call: in process, so free.
+_IN_PROCESS = (LocMemCache,)
+# Elsewhere (Memcached, the database) each process re-reads the watermark this
+# often, and after any failure of the cache.
+WATERMARK_RECHECK = 1.0
+_watermarks_lock = threading.Lock()
+_watermarks: dict[tuple[int, str, str], tuple[int, float]] = {}
 
 
 def key(kind: str, material: str = "") -> str:
@@ -57,14 +75,83 @@ class SharedCache:
             logger.warning("auth0: cache write failed (%s)", type(exc).__name__)
             return False
 
-    def add(self, key: str, value: Any, timeout: float) -> bool | None:
+    def add(self, key: str, value: Any, timeout: float | None) -> bool | None:
         """True when stored, False when the key was already there, None when
-        the cache could not answer (the caller decides what that means)."""
+        the cache could not answer or could not store it (the caller decides
+        what that means). `timeout` None: no expiry."""
+        backend = self.backend
         try:
-            return bool(self.backend.add(key, value, int(timeout)))
+            if backend.add(key, value, None if timeout is None else int(timeout)):
+                return True
         except Exception as exc:
             logger.warning("auth0: cache add failed (%s)", type(exc).__name__)
             return None
+        if isinstance(backend, _ADD_RAISES_WHEN_DOWN):
+            return False
+        # "Not stored" may mean "cannot store": the key is there only if it
+        # reads back (a second round trip, on this path only).
+        try:
+            there = backend.get(key, _MISSING) is not _MISSING
+        except Exception as exc:
+            logger.warning("auth0: cache read failed (%s)", type(exc).__name__)
+            return None
+        if not there:
+            logger.warning("auth0: cache add failed (the cache did not store it)")
+            return None
+        return False
+
+    def add_since(self, key: str, value: Any, timeout: float, watermark_key: str) -> tuple[bool | None, int | None]:
+        """`add`, and since when (whole seconds, `time.time()`) the cache has
+        been remembering: the value of `watermark_key`, which the first call
+        after the cache started empty (a restart, a flush) sets to now, and
+        which never expires. (None, None) when the cache cannot answer.
+
+        On Redis both come in one round trip (a pipeline); in a LocMem cache
+        the watermark is read every time; elsewhere each process re-reads it
+        every `WATERMARK_RECHECK` seconds and after any failure, so the add
+        stays the one round trip of most calls."""
+        backend = self.backend
+        if isinstance(backend, RedisCache):
+            return self._redis_add_since(backend, key, value, timeout, watermark_key)
+        added = self.add(key, value, timeout)
+        slot = (os.getpid(), self.alias, watermark_key)
+        if added is None:
+            with _watermarks_lock:
+                _watermarks.pop(slot, None)  # the cache may come back empty
+            return None, None
+        known = _watermarks.get(slot)
+        if known is not None and time.monotonic() < known[1] and not isinstance(backend, _IN_PROCESS):
+            return added, known[0]
+        since = self._read_watermark(watermark_key)
+        with _watermarks_lock:
+            if since is None:
+                _watermarks.pop(slot, None)
+            else:
+                _watermarks[slot] = (since, time.monotonic() + WATERMARK_RECHECK)
+        return (added, since) if since is not None else (None, None)
+
+    def _read_watermark(self, watermark_key: str) -> int | None:
+        since = self.get(watermark_key, _MISSING)
+        if since is _MISSING:  # the cache started empty (or cannot answer): from now on
+            if self.add(watermark_key, int(time.time()), None) is None:
+                return None
+            since = self.get(watermark_key, _MISSING)
+        return since if isinstance(since, int) and not isinstance(since, bool) else None
+
+    def _redis_add_since(self, backend, key, value, timeout, watermark_key) -> tuple[bool | None, int | None]:
+        try:
+            names = backend.make_and_validate_key(key), backend.make_and_validate_key(watermark_key)
+            client = backend._cache.get_client(names[0], write=True)
+            serialize = backend._cache._serializer.dumps
+            pipeline = client.pipeline(transaction=False)
+            pipeline.set(names[0], serialize(value), ex=max(1, int(timeout)), nx=True)
+            pipeline.set(names[1], serialize(int(time.time())), nx=True)
+            pipeline.get(names[1])
+            added, _, since = pipeline.execute()
+            return bool(added), int(backend._cache._serializer.loads(since))
+        except Exception as exc:
+            logger.warning("auth0: cache add failed (%s)", type(exc).__name__)
+            return None, None
 
     def delete(self, key: str) -> None:
         try:

@@ -14,11 +14,12 @@ from .tenant import DpopKey, FakeTenant
 def auth0_tenant(settings):
     """A `FakeTenant` whose endpoints are mocked and whose `AUTH0_API` is active."""
     import responses
-    from django.core.cache import caches
+
+    from .cache import clear_shared_cache
 
     tenant = FakeTenant()
     settings.AUTH0_API = tenant.settings()
-    caches[settings.AUTH0_API.get("CACHE_ALIAS", "default")].clear()
+    clear_shared_cache(settings.AUTH0_API.get("CACHE_ALIAS", "default"))
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         tenant.mock(rsps)
         tenant.responses = rsps
