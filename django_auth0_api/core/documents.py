@@ -112,7 +112,9 @@ class SharedDocument:
         return self._wait_for_fetcher(cache)
 
     def _wait_for_fetcher(self, cache) -> Entry:
-        deadline = time.monotonic() + self._options.timeout
+        # As long as the fetcher may take: a JWKS fetch may fetch discovery
+        # first, each call within HTTP_TIMEOUT (the lock's lifetime says so too).
+        deadline = time.monotonic() + self._options.timeout * 2
         while time.monotonic() < deadline:
             if self._read_lock(cache) == "failed":
                 raise FetchError("a recent fetch failed")

@@ -106,7 +106,7 @@ class SharedCache:
         after the cache started empty (a restart, a flush) sets to now, and
         which never expires. (None, None) when the cache cannot answer.
 
-        On Redis both come in one round trip (a pipeline); in a LocMem cache
+        On Redis both come in one round trip (a script); in a LocMem cache
         the watermark is read every time; elsewhere each process re-reads it
         every `WATERMARK_RECHECK` seconds and after any failure, so the add
         stays the one round trip of most calls."""
@@ -138,23 +138,30 @@ class SharedCache:
             since = self.get(watermark_key, _MISSING)
         return since if isinstance(since, int) and not isinstance(since, bool) else None
 
-    def _redis_add_since(self, backend, key, value, timeout, watermark_key) -> tuple[bool | None, int | None]:
-        try:
-            names = backend.make_and_validate_key(key), backend.make_and_validate_key(watermark_key)
-            client = backend._cache.get_client(names[0], write=True)
-            serialize = backend._cache._serializer.dumps
-            pipeline = client.pipeline(transaction=False)
-            pipeline.set(names[0], serialize(value), ex=max(1, int(timeout)), nx=True)
-            pipeline.set(names[1], serialize(int(time.time())), nx=True)
-            pipeline.get(names[1])
-            added, _, since = pipeline.execute()
-            return bool(added), int(backend._cache._serializer.loads(since))
-        except Exception as exc:
-            logger.warning("auth0: cache add failed (%s)", type(exc).__name__)
-            return None, None
-
     def delete(self, key: str) -> None:
         try:
             self.backend.delete(key)
         except Exception as exc:
             logger.warning("auth0: cache delete failed (%s)", type(exc).__name__)
+
+    def _redis_add_since(self, backend, key, value, timeout, watermark_key) -> tuple[bool | None, int | None]:
+        # One script, not a pipeline: redis-py retries a pipeline that timed
+        # out (with back-off, seconds in all) but not a single command.
+        try:
+            names = backend.make_and_validate_key(key), backend.make_and_validate_key(watermark_key)
+            client = backend._cache.get_client(names[0], write=True)
+            added, since = client.eval(_REDIS_ADD_SINCE, 2, *names, backend._cache._serializer.dumps(value),
+                                       max(1, int(timeout)), int(time.time()))
+            return bool(added), int(since)
+        except Exception as exc:
+            logger.warning("auth0: cache add failed (%s)", type(exc).__name__)
+            return None, None
+
+
+# KEYS: the key to add, the watermark; ARGV: the value, its lifetime in
+# seconds, now. Returns {1 if added else 0, the watermark}.
+_REDIS_ADD_SINCE = """
+local added = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2])
+redis.call('SET', KEYS[2], ARGV[3], 'NX')
+return {added and 1 or 0, redis.call('GET', KEYS[2])}
+"""
