@@ -1,10 +1,11 @@
 """JSON documents (discovery, JWKS) shared by every process through the Django cache.
 
 Each process keeps the parsed document in memory until it goes stale, so a
-warm request makes no cache round trip. One process fetches at a time,
-fleet-wide (`cache.add` lock); the others keep serving the stale copy or, when
-they have none, wait for the fetcher's result. A failed fetch never replaces
-a good copy.
+warm request makes no cache round trip. A stale copy keeps serving while one
+thread refreshes it in the background; one process fetches at a time,
+fleet-wide (`cache.add` lock), and the others keep serving the stale copy or,
+when they have none, wait for the fetcher's result. A failed fetch never
+replaces a good copy.
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ class SharedDocument:
         self._options = options
         self._on_change = on_change
         self._adopting = threading.Lock()
+        self._revalidating_lock = threading.Lock()
+        self._revalidating: threading.Thread | None = None
         self.local: Entry | None = None
 
     @property
@@ -63,14 +66,44 @@ class SharedDocument:
         return SharedCache(self._options.cache_alias)
 
     def get(self) -> Entry:
-        """A fresh entry if possible, a stale one if the fetch fails."""
+        """A fresh entry if possible, else the stale one while a refresh runs
+        in the background; only a process with no copy at all waits."""
         local = self.local
         if local is not None and time.time() < local.fresh_until:
             return local
         local = self.sync()
         if local is not None and time.time() < local.fresh_until:
             return local
-        return self._fetch_once(stale=local)
+        if local is None:
+            return self._fetch_once(stale=None)
+        self._revalidate(local)
+        return local
+
+    def _revalidate(self, stale: Entry) -> None:
+        """Stale while revalidate (RFC 5861 §3, in spirit): one thread of this
+        process refreshes, and of the fleet one process fetches (the lock of
+        `_fetch_once`); meanwhile requests go on with the stale copy, taken as
+        fresh for a second so that they do not ask the shared cache each time."""
+        with self._revalidating_lock:
+            if self._revalidating is not None and self._revalidating.is_alive():
+                return
+            self.local = Entry(stale.value, stale.fetched_at, time.time() + 1)
+            thread = threading.Thread(target=self._revalidate_now, args=(stale,), daemon=True,
+                                      name="auth0-api-revalidate")
+            self._revalidating = thread
+        thread.start()
+
+    def _revalidate_now(self, stale: Entry) -> None:
+        try:
+            self._fetch_once(stale)
+        except Exception:  # the stale copy keeps serving; the next request after it tries again
+            logger.warning("auth0: background refresh of %s failed", self.key, exc_info=True)
+
+    def wait_for_revalidation(self, timeout: float = 10.0) -> None:
+        """Until a background refresh in progress has ended (tests, shutdown)."""
+        thread = self._revalidating
+        if thread is not None:
+            thread.join(timeout)
 
     def sync(self) -> Entry | None:
         """Adopt the shared copy when another process fetched a newer one."""
@@ -93,7 +126,8 @@ class SharedDocument:
             # Another process may have stored a fresh copy and released the lock
             # between our read and our lock: look again before fetching.
             current = self.sync()
-            if current is not None and time.time() < current.fresh_until:
+            newer = current is not None and (stale is None or current.fetched_at > stale.fetched_at)
+            if newer and time.time() < current.fresh_until:
                 self._delete_lock(cache)
                 return current
             try:
