@@ -341,8 +341,8 @@ def stalled(workdir: str, redis_port: int) -> tuple[float, list[str]]:
             api({**env, "AUTH0_API_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0"}, workers=2, threads=4) as url:
         client = DpopClient(tenant, url)
         bearer = tenant.mint_token("auth0|bearer")
-        client.send()
-        get(url + "/api/echo", bearer)  # keys cached in every worker that answers
+        with ThreadPoolExecutor(8) as pool:  # keys cached in every worker
+            list(pool.map(lambda _: (client.send(), get(url + "/api/echo", bearer)), range(16)))
         pid = redis_pid(redis_port)
         os.kill(pid, signal.SIGSTOP)
         try:
@@ -357,6 +357,90 @@ def stalled(workdir: str, redis_port: int) -> tuple[float, list[str]]:
             f"Bearer {sorted({s for s, _ in answers[1]}, key=str)}, slowest {worst:.2f} s "
             f"(cache timeouts {CACHE_TIMEOUT} s)")
     return worst, [line]
+
+
+def replay_cost(workdir: str, redis_port: int) -> list[str]:
+    """Cache round trips and time per fresh DPoP proof, in this process, on Redis and Memcached."""
+    import django
+
+    django.setup()
+    import pymemcache.client.base
+    import redis.connection
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    from django_auth0_api.client import ApiClient
+    from django_auth0_api.options import ApiClientOptions
+    from django_auth0_api.testing import DpopKey, FakeTenant, clear_shared_cache
+
+    sent = {"count": 0}
+
+    def counted(cls, name):
+        original = getattr(cls, name)
+
+        def wrapper(self, *args, **kwargs):
+            sent["count"] += 1
+            return original(self, *args, **kwargs)
+
+        setattr(cls, name, wrapper)
+        return lambda: setattr(cls, name, original)
+
+    lines = []
+    port = servers.free_port()
+    with servers.memcached(port), DripServer(lambda domain: FakeTenant(domain, "https://api.example.com",
+                                                                          scheme="http")) as tenant_server:
+        tenant = tenant_server.tenant
+        undo = [counted(redis.connection.AbstractConnection, "send_packed_command")]
+        undo += [counted(pymemcache.client.base.Client, name) for name in ("_store_cmd", "_fetch_cmd", "_misc_cmd")]
+        try:
+            for kind, conf in (("redis", {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                          "LOCATION": f"redis://127.0.0.1:{redis_port}/1"}),
+                               ("memcached", {"BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache",
+                                              "LOCATION": f"127.0.0.1:{port}"})):
+                with override_settings(CACHES={**settings.CACHES, "replay": conf}):
+                    clear_shared_cache("replay")
+                    process = ApiClient(ApiClientOptions.from_settings(tenant.settings(CACHE_ALIAS="replay")))
+                    key = DpopKey()
+                    token = tenant.mint_token(jkt=key.jkt)
+                    url = "https://api.example.com/data"
+                    headers = lambda: {"authorization": f"DPoP {token}",  # noqa: E731
+                                       "dpop": tenant.mint_dpop_proof(key, htu=url, access_token=token)}
+                    process.verify_request(headers(), "GET", url)  # keys, token and watermark in the process
+                    batch = [headers() for _ in range(200)]
+                    before, started = sent["count"], time.perf_counter()
+                    for request in batch:
+                        process.verify_request(request, "GET", url)
+                    elapsed = time.perf_counter() - started
+                    trips = (sent["count"] - before) / len(batch)
+                    plain, watermarked = add_timings("replay")
+                    lines.append(f"  replay check on {kind}: {trips:.2f} cache round trips per fresh proof, "
+                                 f"{elapsed / len(batch) * 1e6:.0f} us per DPoP request; the record alone "
+                                 f"{watermarked:.0f} us with the watermark, {plain:.0f} us as a bare cache.add")
+        finally:
+            for restore in undo:
+                restore()
+    return lines
+
+
+def add_timings(alias: str, count: int = 500) -> tuple[float, float]:
+    """Microseconds per bare `cache.add` and per watermarked add (`add_since`), in alternation."""
+    import uuid
+
+    from django.core.cache import caches
+
+    from django_auth0_api.core.dpop import REPLAY_WATERMARK_KEY
+    from django_auth0_api.core.shared_cache import SharedCache
+
+    cache, shared = caches[alias], SharedCache(alias)
+    plain = watermarked = 0.0
+    for _ in range(count):
+        started = time.perf_counter()
+        cache.add(f"auth0_api:bench:{uuid.uuid4().hex}", 1, 30)
+        plain += time.perf_counter() - started
+        started = time.perf_counter()
+        shared.add_since(f"auth0_api:bench:{uuid.uuid4().hex}", 1, 30, REPLAY_WATERMARK_KEY)
+        watermarked += time.perf_counter() - started
+    return plain / count * 1e6, watermarked / count * 1e6
 
 
 def redis_pid(port: int) -> int:
@@ -381,6 +465,7 @@ def main() -> int:
             print(*lines, sep="\n", flush=True)
             stalled_s, lines = stalled(workdir, redis_port)
             print(*lines, sep="\n", flush=True)
+            print(*replay_cost(workdir, redis_port), sep="\n", flush=True)
         outage_401, recovery_s, lines = memcached_outage(workdir)
         print(*lines, sep="\n", flush=True)
         replayed, lines = replay_after_restart(workdir)

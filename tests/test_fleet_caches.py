@@ -159,7 +159,10 @@ def test_expired_key_set_is_served_when_its_refetch_fails(fleet, settings):
     worker(settings).verify_access_token(fleet.mint_token())
     fail_jwks(fleet)
     time.sleep(1.05)  # CACHE_TTL passes: the key set is stale everywhere
-    first = worker(settings).verify_access_token(fleet.mint_token(sub="stale-1"))  # refetch fails: stale keys
+    # The refetch runs in the background and fails: the stale keys serve meanwhile and after.
+    process = worker(settings)
+    first = process.verify_access_token(fleet.mint_token(sub="stale-1"))
+    process.token_verifier._issuers[fleet.issuer].jwks.wait_for_revalidation()
     second = worker(settings).verify_access_token(fleet.mint_token(sub="stale-2"))  # fleet backs off: no fetch
     assert (first["sub"], second["sub"], jwks_calls(fleet)) == ("stale-1", "stale-2", 2)
 

@@ -19,6 +19,8 @@ from typing import Any
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 logger = logging.getLogger("django_auth0_api")
 
@@ -48,6 +50,22 @@ def key(kind: str, material: str = "") -> str:
     return f"{PREFIX}{kind}:{hashlib.sha256(material.encode('utf-8', 'surrogatepass')).hexdigest()[:40]}"
 
 
+# After a call fails, the process leaves the cache alone this long: a stalled
+# server costs each process one client timeout a second, not one per call.
+OUTAGE_HOLD = 1.0
+_down_until: dict[tuple[int, str], float] = {}
+
+
+@receiver(setting_changed)
+def _on_caches_changed(*, setting, **kwargs):
+    # What this process learnt about a cache (down, its watermark) was about
+    # the servers of the old setting.
+    if setting == "CACHES":
+        _down_until.clear()
+        with _watermarks_lock:
+            _watermarks.clear()
+
+
 class SharedCache:
     """Best-effort calls on the Django cache named by `CACHE_ALIAS`."""
 
@@ -60,31 +78,45 @@ class SharedCache:
         # changed CACHES setting must take effect.
         return caches[self.alias]
 
+    def _down(self) -> bool:
+        until = _down_until.get((os.getpid(), self.alias))
+        return until is not None and time.monotonic() < until
+
+    def _failed(self, what: str, exc: BaseException | None = None) -> None:
+        logger.warning("auth0: cache %s failed (%s)", what, type(exc).__name__ if exc else "the cache did not store it")
+        _down_until[(os.getpid(), self.alias)] = time.monotonic() + OUTAGE_HOLD
+
     def get(self, key: str, default: Any = None) -> Any:
+        if self._down():
+            return default
         try:
             return self.backend.get(key, default)
         except Exception as exc:
-            logger.warning("auth0: cache read failed (%s)", type(exc).__name__)
+            self._failed("read", exc)
             return default
 
     def set(self, key: str, value: Any, timeout: float) -> bool:
+        if self._down():
+            return False
         try:
             self.backend.set(key, value, int(timeout))
             return True
         except Exception as exc:
-            logger.warning("auth0: cache write failed (%s)", type(exc).__name__)
+            self._failed("write", exc)
             return False
 
     def add(self, key: str, value: Any, timeout: float | None) -> bool | None:
         """True when stored, False when the key was already there, None when
         the cache could not answer or could not store it (the caller decides
         what that means). `timeout` None: no expiry."""
+        if self._down():
+            return None
         backend = self.backend
         try:
             if backend.add(key, value, None if timeout is None else int(timeout)):
                 return True
         except Exception as exc:
-            logger.warning("auth0: cache add failed (%s)", type(exc).__name__)
+            self._failed("add", exc)
             return None
         if isinstance(backend, _ADD_RAISES_WHEN_DOWN):
             return False
@@ -93,12 +125,20 @@ class SharedCache:
         try:
             there = backend.get(key, _MISSING) is not _MISSING
         except Exception as exc:
-            logger.warning("auth0: cache read failed (%s)", type(exc).__name__)
+            self._failed("read", exc)
             return None
         if not there:
-            logger.warning("auth0: cache add failed (the cache did not store it)")
+            self._failed("add")
             return None
         return False
+
+    def delete(self, key: str) -> None:
+        if self._down():
+            return
+        try:
+            self.backend.delete(key)
+        except Exception as exc:
+            self._failed("delete", exc)
 
     def add_since(self, key: str, value: Any, timeout: float, watermark_key: str) -> tuple[bool | None, int | None]:
         """`add`, and since when (whole seconds, `time.time()`) the cache has
@@ -112,6 +152,8 @@ class SharedCache:
         stays the one round trip of most calls."""
         backend = self.backend
         if isinstance(backend, RedisCache):
+            if self._down():
+                return None, None
             return self._redis_add_since(backend, key, value, timeout, watermark_key)
         added = self.add(key, value, timeout)
         slot = (os.getpid(), self.alias, watermark_key)
@@ -138,12 +180,6 @@ class SharedCache:
             since = self.get(watermark_key, _MISSING)
         return since if isinstance(since, int) and not isinstance(since, bool) else None
 
-    def delete(self, key: str) -> None:
-        try:
-            self.backend.delete(key)
-        except Exception as exc:
-            logger.warning("auth0: cache delete failed (%s)", type(exc).__name__)
-
     def _redis_add_since(self, backend, key, value, timeout, watermark_key) -> tuple[bool | None, int | None]:
         # One script, not a pipeline: redis-py retries a pipeline that timed
         # out (with back-off, seconds in all) but not a single command.
@@ -154,7 +190,7 @@ class SharedCache:
                                        max(1, int(timeout)), int(time.time()))
             return bool(added), int(since)
         except Exception as exc:
-            logger.warning("auth0: cache add failed (%s)", type(exc).__name__)
+            self._failed("add", exc)
             return None, None
 
 
