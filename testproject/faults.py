@@ -349,7 +349,8 @@ def stalled(workdir: str, redis_port: int) -> tuple[float, list[str]]:
             with ThreadPoolExecutor(8) as pool:
                 dpop = [pool.submit(client.send) for _ in range(8)]
                 plain = [pool.submit(get, url + "/api/echo", bearer) for _ in range(8)]
-                answers = [(f.result()[0], f.result()[2]) for f in dpop], [(f.result()[0], f.result()[2]) for f in plain]
+                answers = ([(f.result()[0], f.result()[2]) for f in dpop],
+                           [(f.result()[0], f.result()[2]) for f in plain])
         finally:
             os.kill(pid, signal.SIGCONT)
     worst = max(elapsed for group in answers for _, elapsed in group)
@@ -403,8 +404,11 @@ def replay_cost(workdir: str, redis_port: int) -> list[str]:
                     key = DpopKey()
                     token = tenant.mint_token(jkt=key.jkt)
                     url = "https://api.example.com/data"
-                    headers = lambda: {"authorization": f"DPoP {token}",  # noqa: E731
-                                       "dpop": tenant.mint_dpop_proof(key, htu=url, access_token=token)}
+
+                    def headers(key=key, token=token, url=url):
+                        return {"authorization": f"DPoP {token}",
+                                "dpop": tenant.mint_dpop_proof(key, htu=url, access_token=token)}
+
                     process.verify_request(headers(), "GET", url)  # keys, token and watermark in the process
                     batch = [headers() for _ in range(200)]
                     before, started = sent["count"], time.perf_counter()

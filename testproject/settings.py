@@ -25,7 +25,7 @@ MIDDLEWARE = [
 
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES: dict[str, dict] = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # The server tests and scripts point the cache at a real Redis or Memcached; AUTH0_API_CACHE_TIMEOUT
 # (seconds) bounds its connect and socket waits as the README's cache example does.
 _cache_timeout = float(os.environ.get("AUTH0_API_CACHE_TIMEOUT") or 0)

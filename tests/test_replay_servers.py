@@ -130,7 +130,8 @@ def test_a_proof_sent_to_two_workers_at_once_is_accepted_once(api):
     for round_, answers in outcomes.items():
         answers.sort(key=lambda answer: answer[0])
         (ok_status, ok_body, _), (refused_status, refused_body, challenge) = answers
-        assert (ok_status, ok_body.get("scheme"), ok_body.get("sub")) == (200, "DPoP", "auth0|user-1"), (round_, ok_body)
+        assert (ok_status, ok_body.get("scheme"), ok_body.get("sub")) == (200, "DPoP", "auth0|user-1"), (
+            round_, ok_body)
         assert (refused_status, refused_body, challenge) == (401, REPLAYED, REPLAYED_CHALLENGE), round_
 
     workers = api.workers_by_probe([f"r{r}-{i}" for r in range(ROUNDS) for i in range(2)])

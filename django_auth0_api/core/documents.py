@@ -126,8 +126,8 @@ class SharedDocument:
             # Another process may have stored a fresh copy and released the lock
             # between our read and our lock: look again before fetching.
             current = self.sync()
-            newer = current is not None and (stale is None or current.fetched_at > stale.fetched_at)
-            if newer and time.time() < current.fresh_until:
+            if (current is not None and (stale is None or current.fetched_at > stale.fetched_at)
+                    and time.time() < current.fresh_until):
                 self._delete_lock(cache)
                 return current
             try:

@@ -55,7 +55,7 @@ class _DeadlineReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int | None:  # type: ignore[override]
+    def readinto(self, buffer) -> int | None:
         remaining = self._deadline - time.monotonic()
         if remaining <= 0:
             raise TimeoutError("timed out")
@@ -88,7 +88,7 @@ class _DeadlineResponse(http.client.HTTPResponse):
 
 
 class _DeadlineConnectionMixin:
-    response_class = _DeadlineResponse
+    response_class: type[http.client.HTTPResponse] = _DeadlineResponse
     timeout: float | None
 
     def _new_conn(self):
@@ -99,7 +99,7 @@ class _DeadlineConnectionMixin:
                 raise ConnectTimeoutError(self, "no time left to connect")
             if not isinstance(self.timeout, (int, float)) or self.timeout > remaining:
                 self.timeout = remaining
-        return super()._new_conn()  # type: ignore[misc]
+        return super()._new_conn()
 
 
 class _HTTPConnection(_DeadlineConnectionMixin, HTTPConnection):

@@ -412,7 +412,7 @@ def serve_padded_jwks(tenant, padding=300):
 
 def test_a_cold_start_under_concurrency_fetches_once_and_keeps_the_refetch_for_a_rotation(auth0_tenant):
     rounds, outcomes = 10, []
-    for round_ in range(rounds):
+    for _ in range(rounds):
         caches["default"].clear()
         serve_padded_jwks(auth0_tenant)
         before = jwks_calls(auth0_tenant)
