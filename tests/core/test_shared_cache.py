@@ -134,10 +134,17 @@ def test_a_fresh_proof_while_the_server_is_down_is_503_and_accepted_soon_after_i
 
 
 def test_the_database_cache_that_cannot_store_is_an_outage(settings, db):
-    # No cache table: Django's database cache swallows the DatabaseError of its INSERT and answers
-    # False, as if the key were there; reading it back raises.
+    from django.core.management import call_command
+    from django.db import connection
+
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-                       ALIAS: {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "no_such_table"}}
+                       ALIAS: {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "auth0_cache"}}
+    call_command("createcachetable", verbosity=0)
+    with connection.cursor() as cursor:  # every INSERT fails, as on a full disk or a read-only replica
+        cursor.execute("CREATE TRIGGER auth0_cache_full BEFORE INSERT ON auth0_cache "
+                       "BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END")
+    # Django's database cache swallows the DatabaseError of its INSERT and answers False, as if
+    # the key were there.
     assert SharedCache(ALIAS).add("auth0_api:test:k", 1, 30) is None
 
 
