@@ -195,15 +195,6 @@ def get(url: str, token: str, proof: str | None = None):
 
 
 @contextmanager
-def local_tenant(workdir: str, env: dict | None = None):
-    """The local tenant, its worker booted before the fleet's first fetch (Auth0 is always up; a
-    request for no endpoint of it, which its request log does not count)."""
-    with servers.local_tenant(workdir, env=env) as (tenant, api_env):
-        requests.get(tenant.issuer + "_tenant/ping", timeout=CLIENT_TIMEOUT)
-        yield tenant, api_env
-
-
-@contextmanager
 def api(env: dict, workers: int = 2, threads: int = 1):
     port = servers.free_port()
     env = {**env, "DJANGO_DEBUG": "0", "GUNICORN_CMD_ARGS": "--preload",
@@ -227,7 +218,7 @@ def cold_start(workdir: str, redis_port: int) -> tuple[int, int, list[str]]:
     import redis
 
     extra, refused, lines = 0, 0, []
-    with local_tenant(workdir, env={"FAKE_TENANT_ADMIN": "1"}) as (tenant, env):
+    with servers.local_tenant(workdir, env={"FAKE_TENANT_ADMIN": "1"}) as (tenant, env):
         env = {**env, "AUTH0_API_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0"}
         clients = COLD_WORKERS * COLD_THREADS
         for round_ in range(ROUNDS):
@@ -277,7 +268,7 @@ class DpopClient:
 
 def memcached_outage(workdir: str) -> tuple[int, float, list[str]]:
     port = servers.free_port()
-    with local_tenant(workdir) as (tenant, env):
+    with servers.local_tenant(workdir) as (tenant, env):
         env = {**env, "AUTH0_API_MEMCACHED_LOCATION": f"127.0.0.1:{port}"}
         memcached = ExitStack()
         memcached.enter_context(servers.memcached(port))
@@ -308,7 +299,7 @@ def memcached_outage(workdir: str) -> tuple[int, float, list[str]]:
 
 def replay_after_restart(workdir: str) -> tuple[int, list[str]]:
     total, lines = 0, []
-    with local_tenant(workdir) as (tenant, env):
+    with servers.local_tenant(workdir) as (tenant, env):
         for kind in ("redis", "memcached"):
             port = servers.free_port()
             store = ExitStack()
@@ -337,7 +328,7 @@ def replay_after_restart(workdir: str) -> tuple[int, list[str]]:
 
 
 def stalled(workdir: str, redis_port: int) -> tuple[float, list[str]]:
-    with local_tenant(workdir) as (tenant, env), \
+    with servers.local_tenant(workdir) as (tenant, env), \
             api({**env, "AUTH0_API_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0"}, workers=2, threads=4) as url:
         client = DpopClient(tenant, url)
         bearer = tenant.mint_token("auth0|bearer")
