@@ -9,6 +9,7 @@ from .core.access_tokens import AccessTokenVerifier
 from .core.claims import bound_key_of, copy_json, missing_claims
 from .core.credentials import Credentials, read_credentials
 from .core.dpop import DpopVerifier
+from .core.mtls import CertificateBinding
 from .errors import (
     BaseAuthError,
     InvalidRequestError,
@@ -26,6 +27,7 @@ class ApiClient:
         self.options = options
         self.token_verifier = AccessTokenVerifier(options)
         self.dpop_verifier = DpopVerifier(options)
+        self.certificates = CertificateBinding(options)
         self._exchanger = None
 
     # -- verification -------------------------------------------------------
@@ -77,6 +79,9 @@ class ApiClient:
         scheme = credentials.scheme
         try:
             claims = self.token_verifier.verify(credentials.token, context)
+            # Before the proof: a token presented without its certificate must not consume one.
+            if "cnf" in claims or self.certificates.required:
+                self.certificates.check(claims, credentials.certificate)
             if scheme == "Bearer":
                 if bound_key_of(claims) is not None:
                     raise VerifyAccessTokenError("DPoP-bound token sent as a Bearer token")

@@ -47,12 +47,15 @@ def _verify(http_request):
     context = None
     if callable(client.options.domains) or isinstance(client.options.domains, str):
         context = {"request_url": http_request.build_absolute_uri(), "request_headers": http_request.headers}
-    # Only these two headers matter: reading them from META skips building
-    # `request.headers` out of every header of the request.
+    # Only these headers matter: reading them from META skips building
+    # `request.headers` out of every header of the request. The certificate
+    # header is read only when MTLS_CLIENT_CERT_HEADER names it.
     meta = http_request.META
+    certificate_key = client.options.mtls_meta_key
     try:
         credentials = parse_credentials(split_header(meta.get("HTTP_AUTHORIZATION")),
-                                        split_header(meta.get("HTTP_DPOP")), client.options)
+                                        split_header(meta.get("HTTP_DPOP")), client.options,
+                                        split_header(meta.get(certificate_key)) if certificate_key else [])
         return client.authenticate_credentials(credentials, http_request.method, http_request.build_absolute_uri,
                                                context)
     except (MissingAuthorizationError, InvalidAuthSchemeError):
