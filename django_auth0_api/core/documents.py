@@ -28,6 +28,19 @@ KEEP_STALE = 24 * 3600
 FAILURE_BACKOFF = 30
 MIN_TTL = 30
 _POLL = 0.05
+# The background refreshes in flight in this process (`join_background_refreshes`).
+_background: set[threading.Thread] = set()
+_background_lock = threading.Lock()
+
+
+def join_background_refreshes(timeout: float = 10.0) -> None:
+    """Until every background refresh of this process has ended: a test that
+    empties the cache must not have a refresh of the test before write to it."""
+    deadline = time.monotonic() + timeout
+    with _background_lock:
+        threads = list(_background)
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
 
 
 @dataclass(frozen=True)
@@ -91,6 +104,8 @@ class SharedDocument:
             thread = threading.Thread(target=self._revalidate_now, args=(stale,), daemon=True,
                                       name="auth0-api-revalidate")
             self._revalidating = thread
+        with _background_lock:
+            _background.add(thread)
         thread.start()
 
     def _revalidate_now(self, stale: Entry) -> None:
@@ -98,6 +113,9 @@ class SharedDocument:
             self._fetch_once(stale)
         except Exception:  # the stale copy keeps serving; the next request after it tries again
             logger.warning("auth0: background refresh of %s failed", self.key, exc_info=True)
+        finally:
+            with _background_lock:
+                _background.discard(threading.current_thread())
 
     def wait_for_revalidation(self, timeout: float = 10.0) -> None:
         """Until a background refresh in progress has ended (tests, shutdown)."""

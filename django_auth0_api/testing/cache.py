@@ -7,6 +7,7 @@ import time
 from django.core.cache import caches
 from django.core.cache.backends.memcached import BaseMemcachedCache
 
+from ..core.documents import join_background_refreshes
 from ..core.dpop import REPLAY_WATERMARK_KEY
 
 

@@ -15,6 +15,7 @@ def auth0_tenant(settings):
     """A `FakeTenant` whose endpoints are mocked and whose `AUTH0_API` is active."""
     import responses
 
+    from ..core.documents import join_background_refreshes
     from .cache import clear_shared_cache
 
     tenant = FakeTenant()
@@ -24,6 +25,7 @@ def auth0_tenant(settings):
         tenant.mock(rsps)
         tenant.responses = rsps
         yield tenant
+        join_background_refreshes()  # before the mock goes: a refresh of this test ends on it
 
 
 @pytest.fixture
