@@ -17,7 +17,10 @@ def clear_shared_cache(alias: str = "default") -> None:
 
     A cache that comes back empty refuses the DPoP proofs issued before it did
     (README, "A fleet of workers"); a test that clears the cache and then sends
-    a proof minted a moment earlier would be refused at a second boundary."""
+    a proof minted a moment earlier would be refused at a second boundary. A
+    background refresh still running (of the test before) ends first, so that
+    it cannot write to the emptied cache."""
+    join_background_refreshes()
     cache = caches[alias]
     cache.clear()
     if isinstance(cache, BaseMemcachedCache):
