@@ -41,6 +41,8 @@ def join_background_refreshes(timeout: float = 10.0) -> None:
         threads = list(_background)
     for thread in threads:
         thread.join(max(0.0, deadline - time.monotonic()))
+    with _background_lock:
+        _background.difference_update([thread for thread in threads if not thread.is_alive()])
 
 
 @dataclass(frozen=True)
@@ -104,9 +106,10 @@ class SharedDocument:
             thread = threading.Thread(target=self._revalidate_now, args=(stale,), daemon=True,
                                       name="auth0-api-revalidate")
             self._revalidating = thread
-        with _background_lock:
-            _background.add(thread)
         thread.start()
+        with _background_lock:
+            if thread.is_alive():  # (it removes itself when done; a join needs it started)
+                _background.add(thread)
 
     def _revalidate_now(self, stale: Entry) -> None:
         try:
