@@ -16,6 +16,7 @@ import threading
 import time
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
@@ -131,6 +132,15 @@ class SharedCache:
             self._failed("add")
             return None
         return False
+
+    async def aadd(self, key: str, value: Any, timeout: float | None) -> bool | None:
+        """`add` off the event loop (as Django's own async cache methods run)."""
+        return await sync_to_async(self.add, thread_sensitive=True)(key, value, timeout)
+
+    async def aadd_since(self, key: str, value: Any, timeout: float,
+                         watermark_key: str) -> tuple[bool | None, int | None]:
+        """`add_since` off the event loop."""
+        return await sync_to_async(self.add_since, thread_sensitive=True)(key, value, timeout, watermark_key)
 
     def delete(self, key: str) -> None:
         if self._down():
