@@ -7,20 +7,33 @@ from typing import TYPE_CHECKING
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
-from .conf import get_api_client
 from .core.challenges import build_challenge
 from .errors import BaseAuthError, ServiceUnavailableError
-from .request_auth import authenticate_request, challenge_scopes, failure_of, headers_of, user_for
+from .request_auth import (
+    MisconfiguredError,
+    authenticate_request,
+    challenge_scopes,
+    face_client,
+    failure_of,
+    headers_of,
+    user_for,
+)
 
 if TYPE_CHECKING:
     from .client import ApiClient
+
+
+def drf_detail(description: str, code: str | None):
+    """DRF's `{"detail"}`, plus the README table's `error` code when there is one."""
+    return {"detail": description, "error": code} if code else description
 
 
 class AuthenticationRefused(exceptions.AuthenticationFailed):
     """A refusal that keeps its own status (400 or 401) and challenge."""
 
     def __init__(self, error: BaseAuthError, client: ApiClient | None = None, scopes=()):
-        super().__init__(error.get_error_description(), error.get_error_code() or "not_authenticated")
+        code = error.get_error_code()
+        super().__init__(drf_detail(error.get_error_description(), code), code or "not_authenticated")
         self.status_code = error.get_status_code()
         headers = headers_of(error, client, scopes)
         self._challenge = headers.get("WWW-Authenticate")
@@ -42,11 +55,23 @@ class VerificationUnavailable(exceptions.APIException):
     default_code = "temporarily_unavailable"
 
     def __init__(self, error: ServiceUnavailableError):
-        super().__init__(error.get_error_description())
+        super().__init__(drf_detail(error.get_error_description(), self.default_code))
         self.wait = error.retry_after  # DRF turns this into Retry-After
 
 
+class AuthenticationMisconfigured(exceptions.APIException):
+    """AUTH0_API is unusable: 500 with a fixed description (the reason is logged)."""
+
+    status_code = 500
+    default_code = "server_error"
+
+    def __init__(self, error: MisconfiguredError):
+        super().__init__(drf_detail(error.get_error_description(), self.default_code))
+
+
 def as_drf_exception(error: BaseAuthError, client: ApiClient | None = None, scopes=()) -> exceptions.APIException:
+    if isinstance(error, MisconfiguredError):
+        return AuthenticationMisconfigured(error)
     if isinstance(error, ServiceUnavailableError):
         return VerificationUnavailable(error)
     return AuthenticationRefused(error, client, scopes)
@@ -57,7 +82,7 @@ def client_of_view(request, default: ApiClient | None = None) -> ApiClient:
     the settings' client."""
     context = getattr(request, "parser_context", None) or {}
     client = getattr(context.get("view"), "api_client", None)
-    return client or default or get_api_client()
+    return client or default or face_client()
 
 
 class Auth0Authentication(BaseAuthentication):

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.utils.cache import patch_vary_headers
 
-from .conf import get_api_client
 from .core.nonces import current_nonce
 from .core.protected_resource import WELL_KNOWN_PREFIX
 from .errors import ApiError, BaseAuthError
@@ -28,6 +27,7 @@ from .request_auth import (
     error_response,
     exchange_failure_response,
     expose_challenge,
+    face_client,
     user_for,
 )
 
@@ -51,7 +51,7 @@ class Auth0Middleware:
 
     # -- extension points ---------------------------------------------------
     def get_api_client(self, request) -> ApiClient:
-        return self.api_client or get_api_client()
+        return self.api_client or face_client()
 
     def get_user(self, request, token):
         """`request.user` for a verified token (resolved lazily, once)."""

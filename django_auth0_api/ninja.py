@@ -20,10 +20,9 @@ from typing import TYPE_CHECKING, Any
 from ninja.errors import AuthenticationError
 from ninja.security.base import AuthBase
 
-from .conf import get_api_client
 from .decorators import requirement
 from .errors import BaseAuthError, MissingAuthorizationError
-from .request_auth import aauthenticate_request, attach, authenticate_request, error_response
+from .request_auth import aauthenticate_request, attach, authenticate_request, error_response, face_client
 
 if TYPE_CHECKING:
     from .client import ApiClient
@@ -69,7 +68,7 @@ class Auth0Bearer(AuthBase):
 
     # -- extension points ---------------------------------------------------
     def get_api_client(self, request) -> ApiClient:
-        return self.api_client or get_api_client()
+        return self.api_client or face_client()
 
     # ninja builds the OpenAPI scheme from this attribute: read it from the
     # client's DPoP mode when the document is built, not at import.

@@ -157,6 +157,7 @@ SETTING_TO_OPTION = {"HTTP_TIMEOUT": "timeout"}
 SETTING_NAMES = frozenset(
     {f.name.upper() for f in fields(ApiClientOptions) if f.name != "timeout"} | {"HTTP_TIMEOUT"}
 )
+OPTION_TO_SETTING = {f.name: f.name.upper() for f in fields(ApiClientOptions)} | {"timeout": "HTTP_TIMEOUT"}
 
 
 def issuer_for(domain: str, allow_insecure_http: bool = False) -> str:
@@ -169,10 +170,13 @@ def issuer_for(domain: str, allow_insecure_http: bool = False) -> str:
     parts = urlsplit(text)
     if parts.scheme not in ("https", "http") or not parts.netloc or parts.query or parts.fragment:
         raise ConfigurationError("a domain must be a host name or an https:// URL")
+    if parts.path.strip("/"):
+        # An Auth0 issuer is always `https://host/`: a path (`/api/v2` is the
+        # Management API's) names no tenant, and every token would be refused.
+        raise ConfigurationError("a domain must be a host name, without a path")
     if parts.scheme == "http" and not insecure_http_allowed(parts.hostname, allow_insecure_http):
         raise ConfigurationError("http:// issuers need ALLOW_INSECURE_HTTP and a loopback host")
-    path = parts.path.rstrip("/")
-    return f"{parts.scheme}://{parts.netloc.lower()}{path}/"
+    return f"{parts.scheme}://{parts.netloc.lower()}/"
 
 
 def check_resource_identifier(resource: object, allow_insecure_http: bool = False) -> str:

@@ -8,25 +8,90 @@ its DPoP proof consumed once however many of them run, sync or async.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from asgiref.sync import sync_to_async
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils.functional import SimpleLazyObject
 
-from .conf import get_api_client
+from .conf import get_api_client, in_settings_words
 from .core.credentials import parse_credentials, split_header
-from .errors import ApiError, BaseAuthError, InvalidAuthSchemeError, MissingAuthorizationError
+from .errors import ApiError, BaseAuthError, ConfigurationError, InvalidAuthSchemeError, MissingAuthorizationError
+from .options import ApiClientOptions
 from .users import resolve_user
 from .view_scopes import required_scopes, view_instance
 
 if TYPE_CHECKING:
     from .client import ApiClient
 
+logger = logging.getLogger("django_auth0_api")
+
 _OUTCOMES = "_auth0_outcomes"
 _USERS = "_auth0_users"
 _MISSING = object()
+
+
+# -- a broken AUTH0_API: loud but contained (README "A broken AUTH0_API in production") ----------------
+
+class MisconfiguredError(BaseAuthError):
+    """AUTH0_API cannot be used: the request had credentials, so it is this
+    server's failure (500), answered with a fixed description; the reason is
+    logged once per process, never sent."""
+
+    status_code = 500
+    error_code = "server_error"
+    default_description = "The server's authentication is misconfigured"
+
+    def get_headers(self, options=None, scopes=()) -> dict[str, str]:
+        return {}  # not a challenge: the client's credentials are not the problem
+
+
+class MisconfiguredClient:
+    """What the faces use while AUTH0_API cannot make a client: a request
+    without credentials (or with another scheme) passes as it would, one with
+    Bearer or DPoP credentials is refused with `MisconfiguredError`. Challenges
+    are built from the default options (realm "api", both schemes, ES256)."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        # Placeholders that only satisfy the options' own checks.
+        self.options = ApiClientOptions(domain="misconfigured.invalid", audience="misconfigured")
+
+    def authenticate_credentials(self, *args, **kwargs):
+        raise MisconfiguredError()
+
+    async def aauthenticate_credentials(self, *args, **kwargs):
+        raise MisconfiguredError()
+
+
+_standins: dict[str, MisconfiguredClient] = {}
+
+
+def face_client() -> ApiClient:
+    """The settings' `ApiClient` for the middleware, the decorator and the
+    DRF class; a `MisconfiguredClient` when AUTH0_API cannot make one (the
+    reason logged once per process: the messages name settings keys, never
+    their values)."""
+    try:
+        return get_api_client()
+    except (ConfigurationError, TypeError) as exc:
+        reason = in_settings_words(str(exc))
+        standin = _standins.get(reason)
+        if standin is None:
+            standin = _standins[reason] = MisconfiguredClient(reason)
+            logger.error("auth0: AUTH0_API is misconfigured (%s): requests with credentials answer 500 "
+                         "until it is fixed; `manage.py check` says more", reason)
+        return standin  # type: ignore[return-value]
+
+
+@receiver(setting_changed)
+def _forget_standins(*, setting, **kwargs):
+    if setting == "AUTH0_API":  # new settings may be wrong anew: say so again
+        _standins.clear()
 
 
 def _http_request(request):
@@ -51,7 +116,7 @@ def _settle(outcome):
 def authenticate_request(request, client: ApiClient | None = None):
     """The `VerifiedToken`, None without credentials (or with a foreign
     scheme), or raises the `BaseAuthError`; once per request and client."""
-    client = client or get_api_client()
+    client = client or face_client()
     http_request = _http_request(request)
     outcomes = _outcomes(http_request)
     outcome = outcomes.get(client, _MISSING)
@@ -63,7 +128,7 @@ def authenticate_request(request, client: ApiClient | None = None):
 async def aauthenticate_request(request, client: ApiClient | None = None):
     """`authenticate_request` for async code: it never blocks the event loop,
     and shares the once-per-request outcome with the sync faces."""
-    client = client or get_api_client()
+    client = client or face_client()
     http_request = _http_request(request)
     outcomes = _outcomes(http_request)
     outcome = outcomes.get(client, _MISSING)
@@ -73,7 +138,7 @@ async def aauthenticate_request(request, client: ApiClient | None = None):
 
 
 def failure_of(request, client: ApiClient | None = None) -> BaseAuthError | None:
-    outcome = _http_request(request).__dict__.get(_OUTCOMES, {}).get(client or get_api_client())
+    outcome = _http_request(request).__dict__.get(_OUTCOMES, {}).get(client or face_client())
     return outcome if isinstance(outcome, BaseAuthError) else None
 
 
@@ -118,7 +183,7 @@ async def _averify(http_request, client: ApiClient):
 def user_for(request, token, client: ApiClient | None = None):
     """The user of `token`, resolved once per request and client: with the
     middleware and the DRF class both installed, a `USER_RESOLVER` still runs once."""
-    client = client or get_api_client()
+    client = client or face_client()
     users = _http_request(request).__dict__.setdefault(_USERS, {})
     user = users.get(client)
     if user is None:
@@ -129,7 +194,7 @@ def user_for(request, token, client: ApiClient | None = None):
 def attach(request, token, client: ApiClient | None = None, get_user=None) -> None:
     """`request.auth`, a lazily resolved `request.user` and its async twin
     `request.auser()` (as Django's `AuthenticationMiddleware` sets them)."""
-    client = client or get_api_client()
+    client = client or face_client()
     resolve = get_user or (lambda request, token: user_for(request, token, client))
     request.auth = token
     request.user = SimpleLazyObject(lambda: resolve(request, token))
@@ -139,13 +204,22 @@ def attach(request, token, client: ApiClient | None = None, get_user=None) -> No
         return await sync_to_async(resolve)(request, token)
 
     request.auser = auser
+    exempt_from_csrf(request)
+
+
+def exempt_from_csrf(request) -> None:
+    """A request authenticated by a verified token is not subject to CSRF: the
+    browser never adds a bearer token on its own, so a forged request cannot
+    carry one (DRF exempts its views for the same reason). Called only once a
+    token verified: a request without one keeps Django's CSRF protection."""
+    _http_request(request)._dont_enforce_csrf_checks = True
 
 
 def challenge_scopes(request, error=None, view=None, client: ApiClient | None = None) -> tuple[str, ...]:
     """The scopes a 401 on this request names: those of `view`, of the DRF view
     handling it, or of the view its URL resolves to. Only with `RESOURCE` set
     (the README, "MCP servers"), and only for an answer with a challenge."""
-    if not (client or get_api_client()).options.resource:
+    if not (client or face_client()).options.resource:
         return ()
     if error is not None and error.get_status_code() not in (400, 401, 403):
         return ()
@@ -174,15 +248,22 @@ def expose_challenge(response) -> None:
 def headers_of(error: BaseAuthError, client: ApiClient | None = None, scopes=()) -> dict[str, str]:
     """The error's headers, its challenge built from `client`'s options (its
     realm and DPoP mode), not the settings'; `scopes` are the view's."""
-    return error.get_headers((client or get_api_client()).options, scopes)
+    return error.get_headers((client or face_client()).options, scopes)
+
+
+def error_body(error: BaseAuthError) -> dict:
+    """`{"error", "error_description"}` as the README's status table says:
+    `error` is the table's code, absent where it has none (no credentials)."""
+    code = error.get_error_code() or ("temporarily_unavailable" if error.get_status_code() == 503 else None)
+    body = {"error": code} if code else {}
+    body["error_description"] = error.get_error_description()
+    return body
 
 
 def error_response(error: BaseAuthError, client: ApiClient | None = None, scopes=()) -> JsonResponse:
-    """`{"error", "error_description"}` with the status and headers of the
-    README's "Statuses and challenges"; `scopes` are the view's."""
-    code = error.get_error_code() or ("temporarily_unavailable" if error.get_status_code() == 503 else "unauthorized")
-    response = JsonResponse({"error": code, "error_description": error.get_error_description()},
-                            status=error.get_status_code())
+    """The body of `error_body` with the status and headers of the README's
+    "Statuses and challenges"; `scopes` are the view's."""
+    response = JsonResponse(error_body(error), status=error.get_status_code())
     for name, value in headers_of(error, client, scopes).items():
         response[name] = value
     expose_challenge(response)

@@ -423,7 +423,7 @@ def add_timings(alias: str, count: int = 500) -> tuple[float, float]:
 
     from django.core.cache import caches
 
-    from django_auth0_api.core.dpop import REPLAY_WATERMARK_KEY
+    from django_auth0_api.core.dpop import replay_watermark_key
     from django_auth0_api.core.shared_cache import SharedCache
 
     cache, shared = caches[alias], SharedCache(alias)
@@ -433,7 +433,7 @@ def add_timings(alias: str, count: int = 500) -> tuple[float, float]:
         cache.add(f"auth0_api:bench:{uuid.uuid4().hex}", 1, 30)
         plain += time.perf_counter() - started
         started = time.perf_counter()
-        shared.add_since(f"auth0_api:bench:{uuid.uuid4().hex}", 1, 30, REPLAY_WATERMARK_KEY)
+        shared.add_since(f"auth0_api:bench:{uuid.uuid4().hex}", 1, 30, replay_watermark_key())
         watermarked += time.perf_counter() - started
     return plain / count * 1e6, watermarked / count * 1e6
 

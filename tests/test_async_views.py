@@ -13,7 +13,7 @@ from helpers import BARE_CHALLENGE, aget, answer, dpop_headers
 from django_auth0_api import aauthenticate, authenticate, get_api_client
 from django_auth0_api.decorators import auth0_required
 
-MISSING = {"error": "unauthorized", "error_description": "Authorization header is missing"}
+MISSING = {"error_description": "Authorization header is missing"}
 INSUFFICIENT_CHALLENGE = ('Bearer realm="api", error="insufficient_scope", error_description="Token lacks the '
                           'required scope", scope="read:messages", DPoP algs="ES256"')
 

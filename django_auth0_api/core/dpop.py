@@ -49,7 +49,11 @@ MAX_JTI_LENGTH = 256
 MAX_RSA_BITS = 8192
 MAX_RSA_EXPONENT = 2**32
 _HEADER_CACHE_SIZE = 1024
-REPLAY_WATERMARK_KEY = cache_key("dpop-since")
+
+
+def replay_watermark_key() -> str:
+    """The replay state's watermark (in the current key generation)."""
+    return cache_key("dpop-since")
 _SCHEME = "DPoP"
 
 
@@ -73,7 +77,7 @@ class DpopVerifier:
         claims, replay_key = self._check(proof, access_token, http_method, http_url, expected_jkt)
         if replay_key is not None:
             self._settle_replay(*SharedCache(self.options.cache_alias).add_since(
-                replay_key, 1, self._replay_window(), REPLAY_WATERMARK_KEY), claims["iat"])
+                replay_key, 1, self._replay_window(), replay_watermark_key()), claims["iat"])
         return claims
 
     async def averify(self, proof, access_token: str, http_method: str, http_url: str,
@@ -83,7 +87,7 @@ class DpopVerifier:
         claims, replay_key = self._check(proof, access_token, http_method, http_url, expected_jkt)
         if replay_key is not None:
             self._settle_replay(*await SharedCache(self.options.cache_alias).aadd_since(
-                replay_key, 1, self._replay_window(), REPLAY_WATERMARK_KEY), claims["iat"])
+                replay_key, 1, self._replay_window(), replay_watermark_key()), claims["iat"])
         return claims
 
     def _check(self, proof, access_token: str, http_method: str, http_url: str,

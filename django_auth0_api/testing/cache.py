@@ -8,7 +8,8 @@ from django.core.cache import caches
 from django.core.cache.backends.memcached import BaseMemcachedCache
 
 from ..core.documents import join_background_refreshes
-from ..core.dpop import REPLAY_WATERMARK_KEY
+from ..core.dpop import replay_watermark_key
+from ..core.shared_cache import SharedCache
 
 
 def clear_shared_cache(alias: str = "default") -> None:
@@ -27,4 +28,10 @@ def clear_shared_cache(alias: str = "default") -> None:
         # Memcached's flush_all also drops what is stored within the same
         # second, after it: start in the next one.
         time.sleep(1 - time.time() % 1 + 0.01)
-    cache.set(REPLAY_WATERMARK_KEY, 0, None)
+    remember_replays_from_the_start(alias)
+
+
+def remember_replays_from_the_start(alias: str = "default") -> None:
+    """Let the replay state of the cache `alias` (in the current key generation)
+    remember since the epoch, so that no proof is refused as older than it."""
+    SharedCache(alias).set(replay_watermark_key(), 0, None)

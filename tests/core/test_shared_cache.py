@@ -16,7 +16,7 @@ from django.core.cache import caches
 
 from django_auth0_api.client import ApiClient
 from django_auth0_api.core import shared_cache
-from django_auth0_api.core.dpop import REPLAY_WATERMARK_KEY
+from django_auth0_api.core.dpop import replay_watermark_key
 from django_auth0_api.core.shared_cache import SharedCache
 from django_auth0_api.errors import InvalidDpopProofError, ServiceUnavailableError
 from django_auth0_api.options import ApiClientOptions
@@ -212,7 +212,7 @@ def test_a_proof_issued_after_the_watermark_is_accepted(replay_tenant, settings)
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
                        ALIAS: {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "replay"}}
     caches[ALIAS].clear()
-    caches[ALIAS].set(REPLAY_WATERMARK_KEY, int(time.time()) - 1, None)
+    caches[ALIAS].set(replay_watermark_key(), int(time.time()) - 1, None)
     key = DpopKey()
     assert verify(new_process(settings), replay_tenant, key) == 200
 
