@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from functools import cached_property
 from typing import Any, TypeGuard
@@ -45,6 +45,8 @@ class ApiClientOptions:
     allow_insecure_http: bool = False
     user_resolver: str | Callable | None = None
     exchange_cache: bool = True
+    required_claim_values: Mapping[str, Any] = field(default_factory=dict)
+    organization: str | Sequence[str] | Callable | None = None
 
     def __post_init__(self):
         set_ = object.__setattr__.__get__(self)
@@ -77,6 +79,14 @@ class ApiClientOptions:
             raise ConfigurationError("realm must be a non-empty string")
         if self.domain:
             issuer_for(self.domain, self.allow_insecure_http)
+        set_("required_claim_values", _claim_values(self.required_claim_values))
+        set_("organization", _organization(self.organization))
+
+    @property
+    def organization_resolver(self) -> str | Callable | None:
+        """The callable (or its dotted path) that names the request's
+        organizations, when `organization` is not a fixed list."""
+        return None if self.organization is None or isinstance(self.organization, tuple) else self.organization
 
     @cached_property
     def issuer(self) -> str | None:
@@ -164,3 +174,39 @@ def _algorithms(name: str, value) -> tuple[str, ...]:
         allowed = ", ".join(sorted(ASYMMETRIC_ALGORITHMS))
         raise ConfigurationError(f"{name} may list only asymmetric algorithms: {allowed}")
     return algorithms
+
+
+_CLAIM_SCALARS = (str, int, float)
+
+
+def _claim_values(value) -> tuple[tuple[str, tuple], ...]:
+    """`{"claim": value or [values]}` as `((claim, (values...)), ...)`."""
+    if not isinstance(value, Mapping):
+        raise ConfigurationError("required_claim_values must be a dict of claim names to values")
+    rules = []
+    for name, wanted in value.items():
+        if not isinstance(name, str) or not name:
+            raise ConfigurationError("required_claim_values must name claims with non-empty strings")
+        accepted = tuple(wanted) if isinstance(wanted, (list, tuple)) else (wanted,)
+        if not accepted or not all(_is_claim_scalar(item) for item in accepted):
+            raise ConfigurationError(f"required_claim_values[{name!r}] must be a string, a number, a boolean "
+                                     "or a non-empty list of them")
+        rules.append((name, accepted))
+    return tuple(rules)
+
+
+def _is_claim_scalar(value) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, (*_CLAIM_SCALARS, bool))
+
+
+def _organization(value):
+    """A fixed list of organizations as a tuple; a callable or a dotted path
+    (a string with a dot: Auth0 organization names and ids have none) as is."""
+    if value is None or callable(value):
+        return value
+    if isinstance(value, str) and "." in value:
+        return value
+    items = _strings("organization", value)
+    return items

@@ -45,8 +45,11 @@ def failure_of(request) -> BaseAuthError | None:
 def _verify(http_request):
     client = get_api_client()
     context = None
-    if callable(client.options.domains) or isinstance(client.options.domains, str):
+    options = client.options
+    if callable(options.domains) or isinstance(options.domains, str):
         context = {"request_url": http_request.build_absolute_uri(), "request_headers": http_request.headers}
+    if options.organization_resolver is not None:  # ORGANIZATION as f(request)
+        context = dict(context or {}, request=http_request)
     # Only these two headers matter: reading them from META skips building
     # `request.headers` out of every header of the request.
     meta = http_request.META

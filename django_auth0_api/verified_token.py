@@ -89,3 +89,21 @@ class VerifiedToken:
     @property
     def jkt(self) -> str | None:
         return bound_key_of(self._claims)
+
+    @property
+    def org_id(self) -> str | None:
+        """Auth0 Organizations: the organization the token was issued for."""
+        value = self._claims.get("org_id")
+        return value if isinstance(value, str) else None
+
+    @property
+    def org_name(self) -> str | None:
+        value = self._claims.get("org_name")
+        return value if isinstance(value, str) else None
+
+    def claim(self, name: str, default: Any = None) -> Any:
+        """One claim (a copy of it when it is an object or an array), without
+        copying all of `claims`."""
+        if name not in self._claims:
+            return default
+        return copy_json(self._claims[name])

@@ -13,8 +13,8 @@ from django_auth0_api.authentication import Auth0Authentication
 from django_auth0_api.permissions import TokenHasPermission, TokenHasScope
 
 
-def insufficient(scope, scheme="Bearer"):
-    error = f'error="insufficient_scope", error_description="Token lacks the required scope", scope="{scope}"'
+def insufficient(scope, scheme="Bearer", lacks="scope"):
+    error = f'error="insufficient_scope", error_description="Token lacks the required {lacks}", scope="{scope}"'
     if scheme == "Bearer":
         return f'Bearer realm="api", {error}, DPoP algs="ES256"'
     return f'Bearer realm="api", DPoP algs="ES256", {error}'
@@ -80,7 +80,8 @@ def test_a_token_with_the_permission_passes(auth0_tenant, client):
 def test_a_token_without_the_permission_is_403_insufficient_scope(auth0_tenant, client, permissions):
     claims = {} if permissions is None else {"permissions": permissions}
     response = client.get("/api/admin", **bearer(auth0_tenant.mint_token(claims=claims)))
-    assert answer(response) == (403, {"detail": "Token lacks the required scope"}, insufficient("admin:all"))
+    assert answer(response) == (403, {"detail": "Token lacks the required permission"},
+                                insufficient("admin:all", lacks="permission"))
 
 
 def test_a_scope_is_not_a_permission(auth0_tenant, client):

@@ -16,10 +16,10 @@ from typing import Any
 
 from django.utils.module_loading import import_string
 
-from ..errors import ConfigurationError, VerifyAccessTokenError
+from ..errors import ConfigurationError, VerifyAccessTokenError, error_text
 from ..options import issuer_for
 from . import jws
-from .claims import audience_matches, is_numeric_date, missing_claims
+from .claims import audience_matches, claim_has_one_of, is_numeric_date, missing_claims, organization_matches
 from .delegation import MalformedActClaim, validate_act
 from .issuer import IssuerDocuments
 from .memo import BoundedMemo
@@ -40,6 +40,8 @@ class AccessTokenVerifier:
         self._verified = BoundedMemo(VERIFIED_CACHE_SIZE)
         self._headers = BoundedMemo(_HEADER_CACHE_SIZE)
         self._resolver: Callable | None = None
+        self._organization_named = options.organization_resolver
+        self._organization_resolver: Callable | None = None
 
     # -- entry point ------------------------------------------------------
     def verify(self, token, context: dict | None = None) -> dict[str, Any]:
@@ -50,9 +52,13 @@ class AccessTokenVerifier:
             raise VerifyAccessTokenError("Access token is too large")
         hit = self._verified.get(token)
         if hit is not None and self._still_valid(hit, context):
-            return hit
-        claims = self._verify_fully(token, context)
-        self._verified.put(token, claims)
+            claims = hit
+        else:
+            claims = self._verify_fully(token, context)
+            self._verified.put(token, claims)
+        if self._organization_named is not None:
+            # Per request, after the cache: the organizations depend on the request.
+            self._check_organization(claims, self._organizations_for(context))
         return claims
 
     def documents_for(self, issuer: str) -> IssuerDocuments:
@@ -129,6 +135,12 @@ class AccessTokenVerifier:
         missing = missing_claims(claims, self.options.required_claims)
         if missing:
             raise VerifyAccessTokenError("Required claims are missing: " + " ".join(missing))
+        for name, accepted in self.options.required_claim_values:
+            if not claim_has_one_of(claims, name, accepted):
+                # The claim's name is the API's own setting; its value is never echoed.
+                raise VerifyAccessTokenError(f"Claim {error_text(name)} has a value this API does not accept")
+        if isinstance(self.options.organization, tuple):
+            self._check_organization(claims, self.options.organization)
         if "scope" in claims and not isinstance(claims["scope"], str):
             raise VerifyAccessTokenError("Claim scope is malformed")
         cnf = claims.get("cnf")
@@ -138,6 +150,33 @@ class AccessTokenVerifier:
             validate_act(claims)
         except MalformedActClaim:
             raise VerifyAccessTokenError("Claim act is malformed") from None
+
+    # -- organizations (Auth0 Organizations) -------------------------------
+    @staticmethod
+    def _check_organization(claims: dict, accepted: tuple[str, ...]) -> None:
+        if not organization_matches(claims, accepted):
+            raise VerifyAccessTokenError("Token is not for an organization this API accepts")
+
+    def _organizations_for(self, context) -> tuple[str, ...]:
+        request = (context or {}).get("request")
+        try:
+            resolver = self._organization_resolver
+            if resolver is None:
+                named = self._organization_named
+                resolver = self._organization_resolver = import_string(named) if isinstance(named, str) else named
+            listed = resolver(request)
+        except Exception as exc:
+            # Fail closed, and log only the type: its text may quote the request.
+            logger.error("auth0: the ORGANIZATION resolver raised %s; token refused", type(exc).__name__)
+            return ()
+        if isinstance(listed, str):
+            return (listed,) if listed else ()
+        try:
+            return tuple(item for item in listed or () if isinstance(item, str) and item)
+        except TypeError:
+            logger.error("auth0: the ORGANIZATION resolver returned %s, not a list; token refused",
+                         type(listed).__name__)
+            return ()
 
     # -- issuers ----------------------------------------------------------
     def _issuer_allowed(self, issuer: str, context) -> bool:
