@@ -23,9 +23,10 @@ EXPECTED_TYPES = {
     "CLIENT_ID": (str,), "CLIENT_SECRET": (str,), "CLIENT_AUTH_METHOD": (str,),
     "CLIENT_ASSERTION_KEY": (str,), "CACHE_ALIAS": (str,), "CACHE_TTL": (Real,),
     "JWKS_REFETCH_COOLDOWN": (Real,), "HTTP_TIMEOUT": (Real,), "ALLOW_INSECURE_HTTP": (bool,),
-    "USER_RESOLVER": (str,), "EXCHANGE_CACHE": (bool,),
+    "USER_RESOLVER": (str,), "EXCHANGE_CACHE": (bool,), "REQUIRED_CLAIM_VALUES": (dict,),
+    "ORGANIZATION": (str, list, tuple),
 }
-_CALLABLE_OK = {"DOMAINS", "USER_RESOLVER"}
+_CALLABLE_OK = {"DOMAINS", "USER_RESOLVER", "ORGANIZATION"}
 
 
 def _type_ok(key, value) -> bool:
@@ -98,7 +99,8 @@ def _check_resolver(options):
     from django.utils.module_loading import import_string
 
     messages = []
-    for key, value in (("USER_RESOLVER", options.user_resolver), ("DOMAINS", options.domains)):
+    for key, value in (("USER_RESOLVER", options.user_resolver), ("DOMAINS", options.domains),
+                       ("ORGANIZATION", options.organization_resolver)):
         if isinstance(value, str):
             try:
                 import_string(value)

@@ -86,7 +86,8 @@ class ApiClientOptions:
     def organization_resolver(self) -> str | Callable | None:
         """The callable (or its dotted path) that names the request's
         organizations, when `organization` is not a fixed list."""
-        return None if self.organization is None or isinstance(self.organization, tuple) else self.organization
+        organization = self.organization
+        return organization if callable(organization) or isinstance(organization, str) else None
 
     @cached_property
     def issuer(self) -> str | None:

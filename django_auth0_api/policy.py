@@ -71,6 +71,8 @@ NOTHING = NoRequirement()
 class AllOf(Requirement):
     """Every requirement, in order: the first that fails is the answer."""
 
+    requirements: tuple[Requirement, ...]
+
     def __init__(self, *requirements: Requirement):
         flat: list[Requirement] = []
         for item in requirements:
@@ -310,15 +312,15 @@ class StepUp(Requirement):
             return isinstance(amr, list) and MFA_METHOD in amr
         return False
 
-    def age_met(self, claims) -> bool:
+    def age_met(self, claims, max_age: int) -> bool:
         auth_time = claims.get("auth_time")
-        return is_numeric_date(auth_time) and time.time() - auth_time <= self.max_age + self.leeway
+        return is_numeric_date(auth_time) and time.time() - auth_time <= max_age + self.leeway
 
     def check(self, token, request=None) -> None:
         claims = token._claims
         if self.acr_values and not self.acr_met(claims):
             description = ACR_DESCRIPTION
-        elif self.max_age is not None and not self.age_met(claims):
+        elif self.max_age is not None and not self.age_met(claims, self.max_age):
             description = AGE_DESCRIPTION
         else:
             return
