@@ -278,10 +278,10 @@ class Organization(Requirement):
         if self._resolve is None:
             return self._fixed
         try:
-            listed = self._resolve(getattr(request, "_request", request))
-        except Exception:
+            listed = names(self._resolve(getattr(request, "_request", request)))
+        except Exception:  # fail closed: a broken resolver lets no token through
             return ()
-        return tuple(item for item in names(listed) if isinstance(item, str) and item)
+        return tuple(item for item in listed if isinstance(item, str) and item)
 
     def check(self, token, request=None) -> None:
         if not organization_matches(token._claims, self.accepted(request)):
@@ -298,6 +298,8 @@ class StepUp(Requirement):
 
     def __init__(self, acr_values=(), max_age: int | None = None, leeway: float = 0):
         self.acr_values = names(acr_values)
+        if not all(isinstance(value, str) and value and len(value.split()) == 1 for value in self.acr_values):
+            raise TypeError("acr_values must be non-empty strings without spaces (they are sent space-separated)")
         if max_age is not None and (isinstance(max_age, bool) or not isinstance(max_age, int) or max_age < 0):
             raise TypeError("max_age must be a non-negative number of seconds")
         self.max_age = max_age

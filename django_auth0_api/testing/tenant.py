@@ -132,11 +132,21 @@ class FakeTenant(TokenEndpoint):
     def mint_token(self, sub: str = "auth0|user-1", *, audience=None, scope: str | None = None,
                    expires_in: int = 3600, jkt: str | None = None, act: dict | None = None,
                    claims: dict | None = None, header: dict | None = None, drop=(), kid: str | None = None,
-                   alg: str = "RS256", key=None) -> str:
-        """A signed access token; `claims`/`header` override, `drop` removes."""
+                   alg: str = "RS256", key=None, org_id: str | None = None, org_name: str | None = None,
+                   acr: str | None = None, amr=None, auth_age: float | None = None) -> str:
+        """A signed access token; `claims`/`header` override, `drop` removes.
+
+        As Auth0 issues them: `org_id` / `org_name` (Organizations), `acr`,
+        `amr` (a list; `["mfa"]` after a multi-factor login) and `auth_time`,
+        given as `auth_age`, the seconds since the user authenticated."""
         now = int(time.time())
         payload = {"iss": self.issuer, "sub": sub, "aud": audience or self.audience,
                    "iat": now, "exp": now + expires_in, "jti": uuid.uuid4().hex}
+        for name, value in (("org_id", org_id), ("org_name", org_name), ("acr", acr), ("amr", amr)):
+            if value is not None:
+                payload[name] = value
+        if auth_age is not None:
+            payload["auth_time"] = int(now - auth_age)
         if scope is not None:
             payload["scope"] = scope
         if jkt is not None:
