@@ -171,7 +171,8 @@ def test_claim_and_organization_rules(auth0_tenant, rules, claims, passed):
 
 def test_an_organization_refusal_is_403_with_a_fixed_description(auth0_tenant):
     assert run(ruled(organization="acme"), auth0_tenant.mint_token(org_name="other")) == (
-        403, {"error": "insufficient_scope", "error_description": "Token is not for an organization this resource accepts"},
+        403, {"error": "insufficient_scope",
+              "error_description": "Token is not for an organization this resource accepts"},
         'Bearer realm="api", error="insufficient_scope", '
         'error_description="Token is not for an organization this resource accepts", DPoP algs="ES256"')
 

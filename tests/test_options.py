@@ -197,7 +197,8 @@ def test_organization_is_a_list_or_a_resolver(organization, stored, resolver):
 
 
 def test_required_claim_values_become_rules():
-    built = ApiClientOptions(domain="t.auth0.com", audience="a", required_claim_values={"tier": ["gold", 1], "ok": True})
+    built = ApiClientOptions(domain="t.auth0.com", audience="a",
+                             required_claim_values={"tier": ["gold", 1], "ok": True})
     assert built.required_claim_values == (("tier", ("gold", 1)), ("ok", (True,)))
 
 
