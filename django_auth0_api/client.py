@@ -52,7 +52,7 @@ class ApiClient:
 
     def verify_request(self, headers, http_method: str | None = None, http_url: str | None = None) -> dict[str, Any]:
         """Bearer or DPoP, whichever the request carries; the token's claims."""
-        # A DOMAINS resolver gets the same context as under Django (SPEC §3.1).
+        # A DOMAINS resolver gets the same context as under Django (the README's DOMAINS setting).
         context = {"request_url": http_url, "request_headers": headers}
         return dict(self.authenticate(headers, http_method, http_url, context).claims)
 

@@ -81,7 +81,7 @@ def attach(request, token) -> None:
 
 
 def error_response(error: BaseAuthError) -> JsonResponse:
-    """`{"error", "error_description"}` with the status and headers of SPEC §4."""
+    """`{"error", "error_description"}` with the status and headers of the README's status table."""
     code = error.get_error_code() or ("temporarily_unavailable" if error.get_status_code() == 503 else "unauthorized")
     response = JsonResponse({"error": code, "error_description": error.get_error_description()},
                             status=error.get_status_code())
