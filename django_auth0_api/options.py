@@ -82,7 +82,7 @@ class ApiClientOptions:
         set_("required_claim_values", _claim_values(self.required_claim_values))
         set_("organization", _organization(self.organization))
 
-    @property
+    @cached_property  # read on every request
     def organization_resolver(self) -> str | Callable | None:
         """The callable (or its dotted path) that names the request's
         organizations, when `organization` is not a fixed list."""

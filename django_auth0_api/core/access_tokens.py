@@ -42,6 +42,9 @@ class AccessTokenVerifier:
         self._resolver: Callable | None = None
         self._organization_named = options.organization_resolver
         self._organization_resolver: Callable | None = None
+        if self._organization_named is not None:
+            # Chosen once, so the hot path of every other API stays as it is.
+            self.verify = self._verify_for_organizations
 
     # -- entry point ------------------------------------------------------
     def verify(self, token, context: dict | None = None) -> dict[str, Any]:
@@ -52,13 +55,16 @@ class AccessTokenVerifier:
             raise VerifyAccessTokenError("Access token is too large")
         hit = self._verified.get(token)
         if hit is not None and self._still_valid(hit, context):
-            claims = hit
-        else:
-            claims = self._verify_fully(token, context)
-            self._verified.put(token, claims)
-        if self._organization_named is not None:
-            # Per request, after the cache: the organizations depend on the request.
-            self._check_organization(claims, self._organizations_for(context))
+            return hit
+        claims = self._verify_fully(token, context)
+        self._verified.put(token, claims)
+        return claims
+
+    def _verify_for_organizations(self, token, context: dict | None = None) -> dict[str, Any]:
+        """`verify`, then the organizations an `ORGANIZATION` callable names for
+        this request: checked on every call, cache hit or not."""
+        claims = AccessTokenVerifier.verify(self, token, context)
+        self._check_organization(claims, self._organizations_for(context))
         return claims
 
     def documents_for(self, issuer: str) -> IssuerDocuments:
