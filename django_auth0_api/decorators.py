@@ -1,41 +1,98 @@
-"""`auth0_required`: a verified token (and the view's rules) for a plain Django view."""
+"""`auth0_required`: a verified token (and what else the view requires) for a
+plain Django view, sync or `async def` (README "Plain Django views")."""
 
 from __future__ import annotations
 
+import inspect
 from functools import wraps
+from typing import TYPE_CHECKING
+
+from asgiref.sync import iscoroutinefunction
 
 from . import policy
+from .conf import get_api_client
 from .errors import BaseAuthError, MissingAuthorizationError
-from .request_auth import attach, authenticate_request, error_response
+from .request_auth import aauthenticate_request, attach, authenticate_request, error_response
+from .view_scopes import DECORATOR_SCOPES
+
+if TYPE_CHECKING:
+    from .client import ApiClient
+
+_USAGE = "use @auth0_required, or @auth0_required(scopes=[...]) with keyword arguments"
 
 
-def auth0_required(view=None, *, scopes=(), **rules):
-    """Use bare (`@auth0_required`) or with rules (`@auth0_required(scopes=["read:x"])`).
+def requirement(scopes=(), **rules) -> policy.Requirement:
+    """What a view requires of a token (`policy.requirement`, README
+    "Authorization rules"): an object with `check(token, request)` that raises
+    the `BaseAuthError` to answer. Shared by the decorator and ninja's
+    `Auth0Bearer`; a misspelt rule is a `TypeError` where the view is defined."""
+    if isinstance(scopes, str):
+        scopes = (scopes,)
+    if not all(isinstance(scope, str) for scope in scopes):
+        raise TypeError("scopes takes a string or a list of strings")
+    return policy.requirement(scopes=tuple(scopes), **rules)
 
-    The rules are `policy.requirement`'s (README "Authorization rules"):
-    `scopes`, `any_scopes`, `permissions`, `any_permissions`, `alternate_scopes`,
-    `alternate_permissions`, `organization`, `claims`, `check`, `acr_values`,
-    `max_age`. A bad rule is a `TypeError` here, when the view is decorated.
-    """
-    requirement = policy.requirement(scopes=scopes, **rules)
+
+def auth0_required(view=None, *, scopes=(), client: ApiClient | None = None, **rules):
+    """Use bare (`@auth0_required`) or with keywords
+    (`@auth0_required(scopes=["read:x"], client=other_api)`).
+
+    `client` verifies for another API than `settings.AUTH0_API`. Wrong use
+    (`@auth0_required("read:x")`) is a `TypeError` where the view is defined."""
+    if view is not None:
+        _check_view(view)
+    required = requirement(scopes, **rules)
+    # The view's scopes, named by a 401's challenge and the RFC 9728 metadata.
+    named = (scopes,) if isinstance(scopes, str) else tuple(scopes)
+
+    def admit(request, token, api_client):
+        """None to run the view, or the refusal's response."""
+        if token is None:
+            return error_response(MissingAuthorizationError(), api_client, named)
+        try:
+            required.check(token, request)
+        except BaseAuthError as error:
+            return error_response(error.with_scheme(token.scheme), api_client)
+        if getattr(request, "auth", None) is not token:  # the middleware did not run (or for another client)
+            attach(request, token, api_client)
+        return None
 
     def decorate(view_func):
+        _check_view(view_func)
+
+        if iscoroutinefunction(view_func):
+            @wraps(view_func)
+            async def async_wrapped(request, *args, **kwargs):
+                api_client = client or get_api_client()
+                try:
+                    token = await aauthenticate_request(request, api_client)
+                except BaseAuthError as error:
+                    return error_response(error, api_client, named)
+                refusal = admit(request, token, api_client)
+                return refusal if refusal is not None else await view_func(request, *args, **kwargs)
+
+            setattr(async_wrapped, DECORATOR_SCOPES, named)
+            return async_wrapped
+
         @wraps(view_func)
         def wrapped(request, *args, **kwargs):
+            api_client = client or get_api_client()
             try:
-                token = authenticate_request(request)
+                token = authenticate_request(request, api_client)
             except BaseAuthError as error:
-                return error_response(error)
-            if token is None:
-                return error_response(MissingAuthorizationError())
-            try:
-                requirement.check(token, request)
-            except BaseAuthError as error:
-                return error_response(error)
-            if getattr(request, "auth", None) is not token:  # the middleware did not run
-                attach(request, token)
-            return view_func(request, *args, **kwargs)
+                return error_response(error, api_client, named)
+            refusal = admit(request, token, api_client)
+            return refusal if refusal is not None else view_func(request, *args, **kwargs)
 
+        setattr(wrapped, DECORATOR_SCOPES, named)
         return wrapped
 
     return decorate(view) if view is not None else decorate
+
+
+def _check_view(candidate) -> None:
+    if inspect.isclass(candidate):
+        raise TypeError(f"auth0_required() takes a view function: decorate {candidate.__name__}.as_view(), "
+                        "or a method with method_decorator")
+    if not callable(candidate):
+        raise TypeError(f"auth0_required() takes a view, not {type(candidate).__name__}: {_USAGE}")

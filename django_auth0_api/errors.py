@@ -41,12 +41,13 @@ class BaseAuthError(Exception):
     def get_error_description(self) -> str:
         return self.description
 
-    def get_headers(self, options=None) -> dict[str, str]:
-        """`WWW-Authenticate` (and subclasses' extras) for this error."""
+    def get_headers(self, options=None, scopes=()) -> dict[str, str]:
+        """`WWW-Authenticate` (and subclasses' extras) for this error; `scopes`
+        are the view's, named in the challenge when `RESOURCE` is set."""
         from .conf import get_options
         from .core.challenges import build_challenge
 
-        return {"WWW-Authenticate": build_challenge(options or get_options(), self)}
+        return {"WWW-Authenticate": build_challenge(options or get_options(), self, scopes)}
 
     def with_scheme(self, scheme: str | None) -> BaseAuthError:
         if self.scheme is None:
@@ -96,8 +97,8 @@ class UseDpopNonceError(BaseAuthError):
         self.nonce = nonce
         super().__init__(description, scheme=scheme)
 
-    def get_headers(self, options=None) -> dict[str, str]:
-        headers = super().get_headers(options)
+    def get_headers(self, options=None, scopes=()) -> dict[str, str]:
+        headers = super().get_headers(options, scopes)
         headers["DPoP-Nonce"] = self.nonce
         return headers
 
@@ -134,7 +135,7 @@ class ServiceUnavailableError(BaseAuthError):
     default_description = "Verification is temporarily unavailable"
     retry_after = 30
 
-    def get_headers(self, options=None) -> dict[str, str]:
+    def get_headers(self, options=None, scopes=()) -> dict[str, str]:
         # Not an authentication challenge: the credentials may be fine.
         return {"Retry-After": str(self.retry_after)}
 
@@ -175,7 +176,7 @@ class ApiError(BaseAuthError):
     def get_error_description(self) -> str:
         return self.message
 
-    def get_headers(self, options=None) -> dict[str, str]:
+    def get_headers(self, options=None, scopes=()) -> dict[str, str]:
         return {"Retry-After": self.retry_after} if self.retry_after else {}
 
 

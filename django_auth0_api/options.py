@@ -10,6 +10,8 @@ from functools import cached_property
 from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
+from .core.jwe import CONTENT_ENCRYPTIONS, DEFAULT_ALGORITHMS, DEFAULT_ENCRYPTIONS, KEY_ALGORITHMS
+from .core.mtls import HEADER_NAME, meta_key
 from .errors import ConfigurationError
 
 ASYMMETRIC_ALGORITHMS = frozenset(
@@ -45,6 +47,15 @@ class ApiClientOptions:
     allow_insecure_http: bool = False
     user_resolver: str | Callable | None = None
     exchange_cache: bool = True
+    # RFC 9728: the canonical URL of this protected resource, and extra members of its metadata.
+    resource: str | None = None
+    resource_metadata: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    mtls_client_cert_header: str | None = None
+    mtls_required: bool = False
+    decryption_keys: Mapping[str, str] = field(default_factory=dict, repr=False)
+    decryption_algorithms: Sequence[str] = DEFAULT_ALGORITHMS
+    decryption_encryptions: Sequence[str] = DEFAULT_ENCRYPTIONS
+    require_encryption: bool = False
     required_claim_values: Mapping[str, Any] = field(default_factory=dict)
     organization: str | Sequence[str] | Callable | None = None
 
@@ -79,8 +90,52 @@ class ApiClientOptions:
             raise ConfigurationError("realm must be a non-empty string")
         if self.domain:
             issuer_for(self.domain, self.allow_insecure_http)
+        if self.resource is not None:
+            check_resource_identifier(self.resource, self.allow_insecure_http)
+        if not isinstance(self.resource_metadata, Mapping) or not all(
+                isinstance(key, str) for key in self.resource_metadata):
+            raise ConfigurationError("resource_metadata must be a dict with string keys")
+        if "resource" in self.resource_metadata:
+            # RFC 9728 §3.3: `resource` is the identifier the metadata URL was built from.
+            raise ConfigurationError("resource_metadata may not set resource: set RESOURCE instead")
+        listed = self.resource_metadata.get("scopes_supported", ())
+        if not isinstance(listed, (list, tuple)) or not all(isinstance(scope, str) and scope for scope in listed):
+            raise ConfigurationError("resource_metadata scopes_supported must be a list of strings")
+        self._validate_mtls()
+        self._validate_decryption(set_)
         set_("required_claim_values", _claim_values(self.required_claim_values))
         set_("organization", _organization(self.organization))
+
+    def _validate_mtls(self) -> None:
+        header = self.mtls_client_cert_header
+        if header is not None and (not isinstance(header, str) or not HEADER_NAME.fullmatch(header)
+                                   or header.lower() in ("authorization", "dpop")):
+            raise ConfigurationError("mtls_client_cert_header must be an HTTP header name such as X-Client-Cert")
+        if self.mtls_required and not header:
+            # The certificate is the proxy's to pass on: without a header no bound token could pass.
+            raise ConfigurationError("mtls_required needs mtls_client_cert_header")
+
+    def _validate_decryption(self, set_) -> None:
+        keys = self.decryption_keys
+        if keys is None:
+            keys = {}
+        if not isinstance(keys, Mapping) or not all(isinstance(kid, str) and kid for kid in keys):
+            raise ConfigurationError("decryption_keys must map key ids to PEM text or file paths")
+        set_("decryption_keys", dict(keys))
+        for name, supported in (("decryption_algorithms", KEY_ALGORITHMS),
+                                ("decryption_encryptions", CONTENT_ENCRYPTIONS)):
+            listed = _strings(name, getattr(self, name))
+            if not set(listed) <= supported.keys():
+                raise ConfigurationError(f"{name} may list only {', '.join(supported)}")
+            set_(name, listed)
+        if self.require_encryption and not keys:
+            # Contradictory: every token would be refused.
+            raise ConfigurationError("require_encryption needs decryption_keys")
+
+    @cached_property
+    def mtls_meta_key(self) -> str | None:
+        """Where `request.META` holds the certificate header, when one is configured."""
+        return meta_key(self.mtls_client_cert_header) if self.mtls_client_cert_header else None
 
     @cached_property  # read on every request
     def organization_resolver(self) -> str | Callable | None:
@@ -129,6 +184,19 @@ def issuer_for(domain: str, allow_insecure_http: bool = False) -> str:
         raise ConfigurationError("http:// issuers need ALLOW_INSECURE_HTTP and a loopback host")
     path = parts.path.rstrip("/")
     return f"{parts.scheme}://{parts.netloc.lower()}{path}/"
+
+
+def check_resource_identifier(resource: object, allow_insecure_http: bool = False) -> str:
+    """An RFC 9728 §1.2 resource identifier: an https URL (plain http to loopback
+    with ALLOW_INSECURE_HTTP) with no fragment and, as RFC 8707 §2 advises, no query."""
+    if not isinstance(resource, str) or not is_allowed_endpoint(resource, allow_insecure_http):
+        raise ConfigurationError("resource must be an https:// URL (http:// only to loopback with ALLOW_INSECURE_HTTP)")
+    if not resource.isascii() or not resource.isprintable() or any(c in resource for c in ' "\\'):
+        raise ConfigurationError("resource must be an ASCII URL without spaces, quotes or backslashes")
+    parts = urlsplit(resource)
+    if "#" in resource or parts.query or "?" in resource:
+        raise ConfigurationError("resource may have no query and no fragment")
+    return resource
 
 
 def insecure_http_allowed(host: str | None, allow_insecure_http: bool) -> bool:

@@ -11,6 +11,9 @@ The class-based rules read view attributes (`required_scopes`,
 `get_required_scopes(request, view)`); the claim and organization rules take
 their arguments and are listed as instances:
 `permission_classes = [IsAuthenticated, ClaimEquals("tier", "gold")]`.
+
+Challenges are the view's client's (its `api_client`, else the settings').
+Sync, so they serve adrf's async views as well (README "adrf").
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from rest_framework import exceptions
 from rest_framework.permissions import AND, NOT, OR, BasePermission, OperandHolder, SingleOperandHolder
 
 from . import policy
-from .conf import get_options
+from .conf import get_api_client
 from .core.challenges import build_challenge
 from .errors import BaseAuthError, InsufficientScopeError
 from .verified_token import VerifiedToken
@@ -28,20 +31,20 @@ from .verified_token import VerifiedToken
 class InsufficientScope(exceptions.PermissionDenied):
     """A 403 refusal that carries its own challenge."""
 
-    def __init__(self, error: InsufficientScopeError):
+    def __init__(self, error: InsufficientScopeError, options=None):
         super().__init__(error.get_error_description(), error.get_error_code())
         # DRF's exception handler sends `auth_header` as WWW-Authenticate.
-        self.auth_header = build_challenge(get_options(), error)
+        self.auth_header = build_challenge(options or get_api_client().options, error)
 
 
-def as_refusal(error: BaseAuthError) -> exceptions.APIException:
+def as_refusal(error: BaseAuthError, client=None) -> exceptions.APIException:
     """The DRF exception for a refused rule: 403 keeps its challenge; a 401
     (step-up) goes through DRF's authentication-failure path."""
     if error.get_status_code() == 403 and isinstance(error, InsufficientScopeError):
-        return InsufficientScope(error)
+        return InsufficientScope(error, (client or get_api_client()).options)
     from .authentication import as_drf_exception
 
-    return as_drf_exception(error)
+    return as_drf_exception(error, client)
 
 
 def missing_from(granted: frozenset[str], required) -> list[str]:
@@ -50,6 +53,11 @@ def missing_from(granted: frozenset[str], required) -> list[str]:
 
 class PolicyPermission(BasePermission):
     """A DRF permission that checks one `policy.Requirement`."""
+
+    api_client = None
+
+    def get_api_client(self, request, view):
+        return getattr(view, "api_client", None) or self.api_client or get_api_client()
 
     def get_requirement(self, request, view) -> policy.Requirement:
         raise NotImplementedError
@@ -61,7 +69,7 @@ class PolicyPermission(BasePermission):
         try:
             self.get_requirement(request, view).check(token, request)
         except BaseAuthError as error:
-            raise as_refusal(error) from None
+            raise as_refusal(error.with_scheme(token.scheme), self.get_api_client(request, view)) from None
         return True
 
 
@@ -103,6 +111,19 @@ class TokenHasScope(_TokenHas):
     def get_required_alternates(self, request, view):
         return self.get_required_alternate_scopes(request, view)
 
+    # Read by `view_scopes`: a 401's challenge and the RFC 9728 metadata.
+    @classmethod
+    def scopes_required_by(cls, view) -> tuple[str, ...]:
+        """The scopes every request to the view needs."""
+        return policy.names(getattr(view, "required_scopes", ()))
+
+    @classmethod
+    def scopes_declared_by(cls, view) -> tuple[str, ...]:
+        """Every scope the view's per-method alternatives may ask for."""
+        alternates = getattr(view, "required_alternate_scopes", None) or {}
+        return tuple(dict.fromkeys(scope for listed in alternates.values() for alternative in listed
+                                   for scope in policy.names(alternative)))
+
 
 class TokenHasPermission(_TokenHas):
     """Every entry of the view's `required_permissions` must be in Auth0's
@@ -128,6 +149,14 @@ class TokenHasAnyScope(TokenHasScope):
 
     def get_requirement(self, request, view) -> policy.Requirement:
         return policy.any_of(self.get_required_scopes(request, view), "scope")
+
+    @classmethod
+    def scopes_required_by(cls, view) -> tuple[str, ...]:
+        return ()  # one of them will do: none is needed by every request
+
+    @classmethod
+    def scopes_declared_by(cls, view) -> tuple[str, ...]:
+        return policy.names(getattr(view, "required_scopes", ()))
 
 
 class TokenHasAnyPermission(TokenHasPermission):

@@ -183,6 +183,18 @@ def test_an_empty_domains_without_domain_is_refused():
         ApiClientOptions(domains=[], audience="https://api.example.com")
 
 
+@pytest.mark.parametrize("keys", [["a.pem"], "a.pem", {"": "a.pem"}, {5: "a.pem"}])
+def test_decryption_keys_must_map_key_ids(keys):
+    with pytest.raises(ConfigurationError, match="decryption_keys must map key ids to PEM text or file paths"):
+        ApiClientOptions(domain="tenant.example.auth0.com", audience="https://api.example.com", decryption_keys=keys)
+
+
+def test_no_decryption_keys_is_an_empty_mapping():
+    options = ApiClientOptions(domain="tenant.example.auth0.com", audience="https://api.example.com",
+                               decryption_keys=None)
+    assert options.decryption_keys == {}
+
+
 def _resolver(request):
     return "acme"
 

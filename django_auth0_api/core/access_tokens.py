@@ -18,8 +18,15 @@ from django.utils.module_loading import import_string
 
 from ..errors import ConfigurationError, VerifyAccessTokenError, error_text
 from ..options import issuer_for
-from . import jws
-from .claims import audience_matches, claim_has_one_of, is_numeric_date, missing_claims, organization_matches
+from . import jwe, jws
+from .claims import (
+    audience_matches,
+    claim_has_one_of,
+    confirmation_problem,
+    is_numeric_date,
+    missing_claims,
+    organization_matches,
+)
 from .delegation import MalformedActClaim, validate_act
 from .issuer import IssuerDocuments
 from .memo import BoundedMemo
@@ -32,6 +39,11 @@ _HEADER_CACHE_SIZE = 256
 logger = logging.getLogger("django_auth0_api")
 
 
+class _WouldBlock(Exception):
+    """Raised inside `verify_offline` where `verify` would go to the network
+    or the shared cache."""
+
+
 class AccessTokenVerifier:
     def __init__(self, options):
         self.options = options
@@ -40,6 +52,8 @@ class AccessTokenVerifier:
         self._verified = BoundedMemo(VERIFIED_CACHE_SIZE)
         self._headers = BoundedMemo(_HEADER_CACHE_SIZE)
         self._resolver: Callable | None = None
+        # Built now: a key that cannot be loaded is a configuration error, raised loudly.
+        self._decrypter = jwe.Decrypter.from_options(options) if options.decryption_keys else None
         self._organization_named = options.organization_resolver
         self._organization_resolver: Callable | None = None
         if self._organization_named is not None:
@@ -49,14 +63,36 @@ class AccessTokenVerifier:
     # -- entry point ------------------------------------------------------
     def verify(self, token, context: dict | None = None) -> dict[str, Any]:
         """The verified claims of `token`, or `VerifyAccessTokenError`."""
+        return self._verify(token, context, self._key)
+
+    def verify_offline(self, token, context: dict | None = None) -> dict[str, Any] | None:
+        """As `verify`, without blocking: None when verifying would fetch keys,
+        read the shared cache or call a `DOMAINS` or `ORGANIZATION` resolver
+        (which may block).
+        The async faces run this on the event loop and hand only a None to a
+        worker thread."""
+        domains = self.options.domains
+        if domains is not None and not isinstance(domains, tuple):
+            return None
+        if self._organization_named is not None:  # an ORGANIZATION callable may block too
+            return None
+        try:
+            return self._verify(token, context, self._warm_key)
+        except _WouldBlock:
+            return None
+
+    def _verify(self, token, context, key_for: Callable) -> dict[str, Any]:
         if not isinstance(token, str) or not token:
             raise VerifyAccessTokenError("Access token is missing")
-        if len(token) > MAX_TOKEN_LENGTH:
+        if len(token) > MAX_TOKEN_LENGTH and (self._decrypter is None or len(token) > jwe.MAX_ENCRYPTED_TOKEN_LENGTH):
             raise VerifyAccessTokenError("Access token is too large")
         hit = self._verified.get(token)
         if hit is not None and self._still_valid(hit, context):
             return hit
-        claims = self._verify_fully(token, context)
+        # The cache holds the token as sent: an encrypted one is decrypted once.
+        decrypter = self._decrypter
+        signed = token if decrypter is None else self._signed_token(token, decrypter)
+        claims = self._verify_fully(signed, context, key_for)
         self._verified.put(token, claims)
         return claims
 
@@ -86,7 +122,31 @@ class AccessTokenVerifier:
             and self._issuer_allowed(claims["iss"], context)
         )
 
-    def _verify_fully(self, token: str, context) -> dict[str, Any]:
+    def _key(self, issuer: str, kid: str, alg: str):
+        return self.documents_for(issuer).get_key(kid, alg)
+
+    def _warm_key(self, issuer: str, kid: str, alg: str):
+        key = self.documents_for(issuer).warm_key(kid, alg)
+        if key is None:
+            raise _WouldBlock
+        return key
+
+    def _signed_token(self, token: str, decrypter: jwe.Decrypter) -> str:
+        """The JWS nested in an encrypted token (RFC 7516), or `token` itself
+        when it is a plain JWS and encryption is not required."""
+        if not jwe.is_compact_jwe(token):
+            if len(token) > MAX_TOKEN_LENGTH:
+                raise VerifyAccessTokenError("Access token is too large")
+            if self.options.require_encryption:
+                raise VerifyAccessTokenError("Access token is not encrypted")
+            return token
+        try:
+            return decrypter.decrypt(token)
+        except jwe.JWEError:
+            # One sentence for every step: which one failed is nobody's business (RFC 7516 §11.5).
+            raise VerifyAccessTokenError("Access token is invalid") from None
+
+    def _verify_fully(self, token: str, context, key_for: Callable) -> dict[str, Any]:
         try:
             header_b64, payload_b64, signature_b64 = jws.split(token)
             alg, kid = self._header(header_b64)
@@ -97,7 +157,7 @@ class AccessTokenVerifier:
         issuer = claims.get("iss")
         if not isinstance(issuer, str) or not self._issuer_allowed(issuer, context):
             raise VerifyAccessTokenError("Issuer is not accepted")
-        key = self.documents_for(issuer).get_key(kid, alg)
+        key = key_for(issuer, kid, alg)
         if not jws.verify_signature(alg, key, f"{header_b64}.{payload_b64}".encode("ascii"), signature):
             raise VerifyAccessTokenError("Signature verification failed")
         self._check_claims(claims)
@@ -150,8 +210,10 @@ class AccessTokenVerifier:
         if "scope" in claims and not isinstance(claims["scope"], str):
             raise VerifyAccessTokenError("Claim scope is malformed")
         cnf = claims.get("cnf")
-        if cnf is not None and not (isinstance(cnf, dict) and isinstance(cnf.get("jkt"), str) and cnf["jkt"]):
-            raise VerifyAccessTokenError("Claim cnf is malformed")
+        if cnf is not None:
+            unusable = confirmation_problem(cnf)
+            if unusable is not None:
+                raise VerifyAccessTokenError(unusable)
         try:
             validate_act(claims)
         except MalformedActClaim:
