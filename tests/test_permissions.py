@@ -330,3 +330,14 @@ def test_max_auth_age_alone(auth0_tenant, no_middleware, age, status):
 
 def test_a_view_without_step_up_attributes_needs_none(auth0_tenant, no_middleware):
     assert call(rule_view(TokenHasAcr), **bearer(auth0_tenant.mint_token()))[0] == 200
+
+
+# -- what the views declare (a 401's scope and the RFC 9728 metadata read these) ---------------------------------
+
+def test_scopes_required_and_declared_by_the_rule_classes():
+    from django_auth0_api.permissions import TokenHasAnyScope
+    from testproject.api.views import DocumentsView, ReportsView
+
+    assert (TokenHasScope.scopes_required_by(DocumentsView), TokenHasScope.scopes_declared_by(DocumentsView),
+            TokenHasAnyScope.scopes_required_by(ReportsView), TokenHasAnyScope.scopes_declared_by(ReportsView)) == (
+        (), ("read:documents", "write:documents", "admin"), (), ("read:reports", "admin"))
