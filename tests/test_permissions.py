@@ -31,6 +31,10 @@ def insufficient(scope, scheme="Bearer", lacks="scope"):
 
 # -- TokenHasScope -----------------------------------------------------------------------------------------
 
+SCOPE_ERROR = {"error": "insufficient_scope"}
+STEP_UP_ERROR = {"error": "insufficient_user_authentication"}
+
+
 def test_a_token_with_the_scope_passes(auth0_tenant, client):
     response = client.get("/api/messages", **bearer(auth0_tenant.mint_token(scope="openid read:messages")))
     assert (response.status_code, response.json()) == (200, {"messages": ["hello"], "sub": "auth0|user-1"})
@@ -39,7 +43,7 @@ def test_a_token_with_the_scope_passes(auth0_tenant, client):
 @pytest.mark.parametrize("scope", [None, "", "write:messages", "read:messages:all", "READ:MESSAGES"])
 def test_a_token_without_the_scope_is_403_insufficient_scope(auth0_tenant, client, scope):
     response = client.get("/api/messages", **bearer(auth0_tenant.mint_token(scope=scope)))
-    assert answer(response) == (403, {"detail": "Token lacks the required scope", "error": "insufficient_scope"},
+    assert answer(response) == (403, {"detail": "Token lacks the required scope", **SCOPE_ERROR},
                                 insufficient("read:messages"))
 
 
@@ -72,7 +76,7 @@ def call(view, **headers):
 
 def test_every_required_scope_is_needed(auth0_tenant, no_middleware):
     assert call(TwoScopesView, **bearer(auth0_tenant.mint_token(scope="read:a"))) == (
-        403, {"detail": "Token lacks the required scope", "error": "insufficient_scope"},
+        403, {"detail": "Token lacks the required scope", **SCOPE_ERROR},
         insufficient("read:a write:b"))
 
 
@@ -91,7 +95,7 @@ def test_a_token_with_the_permission_passes(auth0_tenant, client):
 def test_a_token_without_the_permission_is_403_insufficient_scope(auth0_tenant, client, permissions):
     claims = {} if permissions is None else {"permissions": permissions}
     response = client.get("/api/admin", **bearer(auth0_tenant.mint_token(claims=claims)))
-    assert answer(response) == (403, {"detail": "Token lacks the required permission", "error": "insufficient_scope"},
+    assert answer(response) == (403, {"detail": "Token lacks the required permission", **SCOPE_ERROR},
                                 insufficient("admin:all", lacks="permission"))
 
 
@@ -143,7 +147,8 @@ def test_any_scope_passes_with_one_of_them(auth0_tenant, client, scope):
 
 def test_any_scope_without_one_is_403_naming_the_first(auth0_tenant, client):
     response = client.get("/api/reports", **bearer(auth0_tenant.mint_token(scope="read:messages")))
-    assert answer(response) == (403, {"detail": "Token lacks the required scope", "error": "insufficient_scope"}, insufficient("read:reports"))
+    assert answer(response) == (
+        403, {"detail": "Token lacks the required scope", **SCOPE_ERROR}, insufficient("read:reports"))
 
 
 @pytest.mark.parametrize("method, scope", [("get", "read:documents"), ("post", "write:documents"), ("post", "admin"),
@@ -157,12 +162,12 @@ def test_alternate_scopes_per_method_pass(auth0_tenant, client, method, scope):
                                                   ("post", "read:documents", "write:documents")])
 def test_alternate_scopes_per_method_refuse(auth0_tenant, client, method, scope, named):
     response = getattr(client, method)("/api/documents", **bearer(auth0_tenant.mint_token(scope=scope)))
-    assert answer(response) == (403, {"detail": "Token lacks the required scope", "error": "insufficient_scope"}, insufficient(named))
+    assert answer(response) == (403, {"detail": "Token lacks the required scope", **SCOPE_ERROR}, insufficient(named))
 
 
 def test_a_method_without_alternatives_is_refused(auth0_tenant, client):
     response = client.put("/api/documents", **bearer(auth0_tenant.mint_token(scope="read:documents write:documents")))
-    assert answer(response)[:2] == (403, {"detail": "Token lacks the required scope", "error": "insufficient_scope"})
+    assert answer(response)[:2] == (403, {"detail": "Token lacks the required scope", **SCOPE_ERROR})
     assert 'scope="' not in response["WWW-Authenticate"]
 
 
@@ -184,7 +189,8 @@ def test_any_permission_passes_with_one(auth0_tenant, no_middleware):
 def test_any_permission_refuses_without_one(auth0_tenant, no_middleware):
     token = auth0_tenant.mint_token(scope="read:a admin:all", claims={"permissions": ["write:a"]})
     assert call(AnyPermissionView, **bearer(token)) == (
-        403, {"detail": "Token lacks the required permission", "error": "insufficient_scope"}, insufficient("read:a", lacks="permission"))
+        403, {"detail": "Token lacks the required permission", **SCOPE_ERROR},
+        insufficient("read:a", lacks="permission"))
 
 
 def test_alternate_permissions_pass_with_one_alternative_and_the_common_ones(auth0_tenant, no_middleware):
@@ -227,7 +233,7 @@ def test_organization_and_claim_rule_pass(auth0_tenant, client):
 def test_another_or_no_organization_is_403(auth0_tenant, client, organization):
     token = auth0_tenant.mint_token(claims={TIER: "gold", **organization})
     assert answer(client.get("/api/acme", **bearer(token))) == (
-        403, {"detail": "Token is not for an organization this resource accepts", "error": "insufficient_scope"},
+        403, {"detail": "Token is not for an organization this resource accepts", **SCOPE_ERROR},
         'Bearer realm="api", error="insufficient_scope", '
         'error_description="Token is not for an organization this resource accepts", DPoP algs="ES256"')
 
@@ -237,7 +243,7 @@ def test_claim_equals_refusal_names_the_claim_never_the_value(auth0_tenant, clie
     claims = {} if tier is None else {TIER: tier}
     response = client.get("/api/acme", **bearer(auth0_tenant.mint_token(org_name="acme", claims=claims)))
     description = f"Claim {TIER} has a value this resource does not accept"
-    assert answer(response) == (403, {"detail": description, "error": "insufficient_scope"},
+    assert answer(response) == (403, {"detail": description, **SCOPE_ERROR},
                                 f'Bearer realm="api", error="insufficient_scope", error_description="{description}", '
                                 'DPoP algs="ES256"')
 
@@ -296,12 +302,12 @@ def test_a_recent_mfa_login_passes_step_up(auth0_tenant, client, claims):
 
 def test_a_login_without_mfa_is_401_insufficient_user_authentication(auth0_tenant, client):
     response = client.get("/api/payments", **bearer(auth0_tenant.mint_token(amr=["pwd"], auth_age=60)))
-    assert answer(response) == (401, {"detail": "A stronger authentication is required", "error": "insufficient_user_authentication"}, step_up())
+    assert answer(response) == (401, {"detail": "A stronger authentication is required", **STEP_UP_ERROR}, step_up())
 
 
 def test_an_old_mfa_login_is_401_with_max_age(auth0_tenant, client):
     response = client.get("/api/payments", **bearer(auth0_tenant.mint_token(acr=MFA, auth_age=301)))
-    assert answer(response) == (401, {"detail": "A more recent authentication is required", "error": "insufficient_user_authentication"},
+    assert answer(response) == (401, {"detail": "A more recent authentication is required", **STEP_UP_ERROR},
                                 step_up(description="A more recent authentication is required"))
 
 
