@@ -24,7 +24,8 @@ _EXPORTS = {
     # The errors, exported from the root as auth0-api-python does.
     **{name: "errors" for name in (
         "ApiError", "BaseAuthError", "ConfigurationError", "GetAccessTokenForConnectionError",
-        "GetTokenByExchangeProfileError", "InsufficientScopeError", "InvalidAuthSchemeError",
+        "GetTokenByExchangeProfileError", "InsufficientScopeError", "InsufficientUserAuthenticationError",
+        "InvalidAuthSchemeError",
         "InvalidDpopProofError", "InvalidRequestError", "MissingAuthorizationError",
         "MissingRequiredArgumentError", "ServiceUnavailableError", "VerifyAccessTokenError",
     )},
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
         GetAccessTokenForConnectionError,
         GetTokenByExchangeProfileError,
         InsufficientScopeError,
+        InsufficientUserAuthenticationError,
         InvalidAuthSchemeError,
         InvalidDpopProofError,
         InvalidRequestError,

@@ -28,8 +28,9 @@ EXPECTED_TYPES = {
     "USER_RESOLVER": (str,), "EXCHANGE_CACHE": (bool,), "RESOURCE": (str,), "RESOURCE_METADATA": (dict,),
     "MTLS_CLIENT_CERT_HEADER": (str,), "MTLS_REQUIRED": (bool,), "DECRYPTION_KEYS": (dict,),
     "DECRYPTION_ALGORITHMS": _LISTS, "DECRYPTION_ENCRYPTIONS": _LISTS, "REQUIRE_ENCRYPTION": (bool,),
+    "REQUIRED_CLAIM_VALUES": (dict,), "ORGANIZATION": (str, list, tuple),
 }
-_CALLABLE_OK = {"DOMAINS", "USER_RESOLVER"}
+_CALLABLE_OK = {"DOMAINS", "USER_RESOLVER", "ORGANIZATION"}
 # What to write, for each key: the hints quote these.
 EXAMPLES = {
     "DOMAIN": "'your-tenant.us.auth0.com'", "DOMAINS": "['your-tenant.us.auth0.com', 'login.example.com']",
@@ -177,7 +178,8 @@ def _check_resolver(options):
     from django.utils.module_loading import import_string
 
     messages = []
-    for key, value in (("USER_RESOLVER", options.user_resolver), ("DOMAINS", options.domains)):
+    for key, value in (("USER_RESOLVER", options.user_resolver), ("DOMAINS", options.domains),
+                       ("ORGANIZATION", options.organization_resolver)):
         if isinstance(value, str):
             try:
                 import_string(value)

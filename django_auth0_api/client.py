@@ -173,9 +173,10 @@ class ApiClient:
         return self.exchanger.on_behalf_of(access_token, audience, scope)
 
     def get_token_by_exchange_profile(self, subject_token: str, subject_token_type: str, audience=None,
-                                      scope=None, requested_token_type=None, extra=None) -> dict[str, Any]:
+                                      scope=None, requested_token_type=None, extra=None,
+                                      organization=None) -> dict[str, Any]:
         return self.exchanger.by_profile(subject_token, subject_token_type, audience, scope,
-                                         requested_token_type, extra)
+                                         requested_token_type, extra, organization)
 
     def get_access_token_for_connection(self, options: dict) -> dict[str, Any]:
         return self.exchanger.for_connection(options)

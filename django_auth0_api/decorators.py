@@ -3,15 +3,14 @@ plain Django view, sync or `async def` (README "Plain Django views")."""
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 from functools import wraps
 from typing import TYPE_CHECKING
 
 from asgiref.sync import iscoroutinefunction
 
-from .errors import BaseAuthError, InsufficientScopeError, MissingAuthorizationError
-from .permissions import missing_from
+from . import policy
+from .errors import BaseAuthError, MissingAuthorizationError
 from .request_auth import aauthenticate_request, attach, authenticate_request, error_response, face_client
 from .view_scopes import DECORATOR_SCOPES
 
@@ -21,34 +20,16 @@ if TYPE_CHECKING:
 _USAGE = "use @auth0_required, or @auth0_required(scopes=[...]) with keyword arguments"
 
 
-class _Scopes:
-    """Every scope in `required` must be in the token's `scope`."""
-
-    def __init__(self, required: tuple[str, ...]):
-        self.required = required
-
-    def check(self, token) -> None:
-        if missing_from(token.scopes, self.required):
-            raise InsufficientScopeError(self.required, scheme=token.scheme)
-
-
-def requirement(scopes=(), **rules):
-    """What a view requires of a token, as an object with `check(token)` that
-    raises a `BaseAuthError` (shared by the decorator and ninja's `Auth0Bearer`)."""
+def requirement(scopes=(), **rules) -> policy.Requirement:
+    """What a view requires of a token (`policy.requirement`, README
+    "Authorization rules"): an object with `check(token, request)` that raises
+    the `BaseAuthError` to answer. Shared by the decorator and ninja's
+    `Auth0Bearer`; a misspelt rule is a `TypeError` where the view is defined."""
     if isinstance(scopes, str):
         scopes = (scopes,)
     if not all(isinstance(scope, str) for scope in scopes):
         raise TypeError("scopes takes a string or a list of strings")
-    scopes = tuple(scopes)
-    # `django_auth0_api.policy`, when present, knows the richer rules
-    # (any-of scopes, permissions, acr, max_age, claims); without it only
-    # scopes are understood.
-    if importlib.util.find_spec(f"{__package__}.policy") is not None:
-        policy = importlib.import_module(f"{__package__}.policy")
-        return policy.requirement(scopes=scopes, **rules)
-    if rules:
-        raise TypeError(f"unexpected keyword arguments: {', '.join(sorted(rules))}")
-    return _Scopes(scopes)
+    return policy.requirement(scopes=tuple(scopes), **rules)
 
 
 def auth0_required(view=None, *, scopes=(), client: ApiClient | None = None, **rules):
@@ -68,7 +49,7 @@ def auth0_required(view=None, *, scopes=(), client: ApiClient | None = None, **r
         if token is None:
             return error_response(MissingAuthorizationError(), api_client, named)
         try:
-            required.check(token)
+            required.check(token, request)
         except BaseAuthError as error:
             return error_response(error.with_scheme(token.scheme), api_client)
         if getattr(request, "auth", None) is not token:  # the middleware did not run (or for another client)

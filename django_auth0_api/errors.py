@@ -113,6 +113,21 @@ class InsufficientScopeError(BaseAuthError):
         super().__init__(description, scheme=scheme)
 
 
+class InsufficientUserAuthenticationError(BaseAuthError):
+    """The user's authentication is too weak or too old for this resource
+    (RFC 9470 §3): 401 with `acr_values` and/or `max_age` in the challenge,
+    so the client can ask the authorization server for a stronger or fresher one."""
+
+    error_code = "insufficient_user_authentication"
+    default_description = "A stronger or more recent authentication is required"
+
+    def __init__(self, acr_values=(), max_age: int | None = None, description: str | None = None, *,
+                 scheme: str | None = None):
+        self.acr_values = tuple(acr_values)
+        self.max_age = max_age
+        super().__init__(description, scheme=scheme)
+
+
 class ServiceUnavailableError(BaseAuthError):
     """Something verification needs is out of reach: the client may retry."""
 

@@ -99,7 +99,7 @@ class Auth0Bearer(AuthBase):
         if token is None:
             raise MissingAuthorizationError()
         try:
-            self.requirement.check(token)
+            self.requirement.check(token, request)
         except BaseAuthError as error:
             raise error.with_scheme(token.scheme) from None
         if getattr(request, "auth", None) is not token:

@@ -56,6 +56,8 @@ class ApiClientOptions:
     decryption_algorithms: Sequence[str] = DEFAULT_ALGORITHMS
     decryption_encryptions: Sequence[str] = DEFAULT_ENCRYPTIONS
     require_encryption: bool = False
+    required_claim_values: Mapping[str, Any] = field(default_factory=dict)
+    organization: str | Sequence[str] | Callable | None = None
 
     def __post_init__(self):
         set_ = object.__setattr__.__get__(self)
@@ -101,6 +103,8 @@ class ApiClientOptions:
             raise ConfigurationError("resource_metadata scopes_supported must be a list of strings")
         self._validate_mtls()
         self._validate_decryption(set_)
+        set_("required_claim_values", _claim_values(self.required_claim_values))
+        set_("organization", _organization(self.organization))
 
     def _validate_mtls(self) -> None:
         header = self.mtls_client_cert_header
@@ -132,6 +136,13 @@ class ApiClientOptions:
     def mtls_meta_key(self) -> str | None:
         """Where `request.META` holds the certificate header, when one is configured."""
         return meta_key(self.mtls_client_cert_header) if self.mtls_client_cert_header else None
+
+    @cached_property  # read on every request
+    def organization_resolver(self) -> str | Callable | None:
+        """The callable (or its dotted path) that names the request's
+        organizations, when `organization` is not a fixed list."""
+        organization = self.organization
+        return organization if callable(organization) or isinstance(organization, str) else None
 
     @cached_property
     def issuer(self) -> str | None:
@@ -236,3 +247,39 @@ def _algorithms(name: str, value) -> tuple[str, ...]:
         allowed = ", ".join(sorted(ASYMMETRIC_ALGORITHMS))
         raise ConfigurationError(f"{name} may list only asymmetric algorithms: {allowed}")
     return algorithms
+
+
+_CLAIM_SCALARS = (str, int, float)
+
+
+def _claim_values(value) -> tuple[tuple[str, tuple], ...]:
+    """`{"claim": value or [values]}` as `((claim, (values...)), ...)`."""
+    if not isinstance(value, Mapping):
+        raise ConfigurationError("required_claim_values must be a dict of claim names to values")
+    rules = []
+    for name, wanted in value.items():
+        if not isinstance(name, str) or not name:
+            raise ConfigurationError("required_claim_values must name claims with non-empty strings")
+        accepted = tuple(wanted) if isinstance(wanted, (list, tuple)) else (wanted,)
+        if not accepted or not all(_is_claim_scalar(item) for item in accepted):
+            raise ConfigurationError(f"required_claim_values[{name!r}] must be a string, a number, a boolean "
+                                     "or a non-empty list of them")
+        rules.append((name, accepted))
+    return tuple(rules)
+
+
+def _is_claim_scalar(value) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, (*_CLAIM_SCALARS, bool))
+
+
+def _organization(value):
+    """A fixed list of organizations as a tuple; a callable or a dotted path
+    (a string with a dot: Auth0 organization names and ids have none) as is."""
+    if value is None or callable(value):
+        return value
+    if isinstance(value, str) and "." in value:
+        return value
+    items = _strings("organization", value)
+    return items

@@ -1,23 +1,36 @@
-"""DRF permissions on the token's `scope` and Auth0 RBAC `permissions` claims.
+"""DRF permissions: thin adapters over the rules of `policy` (README
+"Authorization rules").
 
-A request without a verified token is left to DRF (401 with a challenge); a
-token without what the view requires gets 403 `insufficient_scope`, with the
-challenge of the view's client (its `api_client`, else the settings').
+A request without a verified token is left to DRF (401 with a challenge). A
+token without what the view requires gets 403 `insufficient_scope` (scopes,
+permissions, claims, organizations) or 401 `insufficient_user_authentication`
+(step-up, RFC 9470), with the challenge built for that refusal.
+
+The class-based rules read view attributes (`required_scopes`,
+`required_alternate_scopes`, ..., as DOT's do, and overridable the same way:
+`get_required_scopes(request, view)`); the claim and organization rules take
+their arguments and are listed as instances:
+`permission_classes = [IsAuthenticated, ClaimEquals("tier", "gold")]`.
+
+Challenges are the view's client's (its `api_client`, else the settings').
 Sync, so they serve adrf's async views as well (README "adrf").
 """
 
 from __future__ import annotations
 
 from rest_framework import exceptions
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import AND, NOT, OR, BasePermission, OperandHolder, SingleOperandHolder
 
+from . import policy
 from .conf import get_api_client
 from .core.challenges import build_challenge
-from .errors import InsufficientScopeError
+from .errors import BaseAuthError, InsufficientScopeError
 from .verified_token import VerifiedToken
 
 
 class InsufficientScope(exceptions.PermissionDenied):
+    """A 403 refusal that carries its own challenge."""
+
     def __init__(self, error: InsufficientScopeError, options=None):
         code = error.get_error_code()
         super().__init__({"detail": error.get_error_description(), "error": code}, code)
@@ -25,62 +38,205 @@ class InsufficientScope(exceptions.PermissionDenied):
         self.auth_header = build_challenge(options or get_api_client().options, error)
 
 
+def as_refusal(error: BaseAuthError, client=None) -> exceptions.APIException:
+    """The DRF exception for a refused rule: 403 keeps its challenge; a 401
+    (step-up) goes through DRF's authentication-failure path."""
+    if error.get_status_code() == 403 and isinstance(error, InsufficientScopeError):
+        return InsufficientScope(error, (client or get_api_client()).options)
+    from .authentication import as_drf_exception
+
+    return as_drf_exception(error, client)
+
+
 def missing_from(granted: frozenset[str], required) -> list[str]:
     return [item for item in required if item not in granted]
 
 
-class _TokenHas(BasePermission):
-    view_attribute = ""
-    token_attribute = ""
+class PolicyPermission(BasePermission):
+    """A DRF permission that checks one `policy.Requirement`."""
+
     api_client = None
-    missing = "Token lacks the required scope"
 
     def get_api_client(self, request, view):
         return getattr(view, "api_client", None) or self.api_client or get_api_client()
 
-    def get_required(self, request, view) -> tuple[str, ...]:
+    def get_requirement(self, request, view) -> policy.Requirement:
         raise NotImplementedError
 
     def has_permission(self, request, view):
         token = request.auth
         if not isinstance(token, VerifiedToken):
             return False
-        required = tuple(self.get_required(request, view))
-        if missing_from(getattr(token, self.token_attribute), required):
-            error = InsufficientScopeError(required, self.missing, scheme=token.scheme)
-            raise InsufficientScope(error, self.get_api_client(request, view).options)
+        try:
+            self.get_requirement(request, view).check(token, request)
+        except BaseAuthError as error:
+            raise as_refusal(error.with_scheme(token.scheme), self.get_api_client(request, view)) from None
         return True
 
 
-class TokenHasScope(_TokenHas):
-    """Every scope of `get_required_scopes(request, view)` (the view's
-    `required_scopes`) must be in the token's `scope`."""
+class _TokenHas(PolicyPermission):
+    kind = "scope"
 
-    view_attribute = "required_scopes"
-    token_attribute = "scopes"  # noqa: S105 (an attribute name, not a secret)
+    def get_required(self, request, view) -> tuple[str, ...]:
+        raise NotImplementedError
+
+    def get_required_alternates(self, request, view):
+        raise NotImplementedError
+
+    def get_requirement(self, request, view) -> policy.Requirement:
+        required = policy.names(self.get_required(request, view))
+        alternates = self.get_required_alternates(request, view)
+        if alternates:
+            return policy.PerMethod(alternates, self.kind, also=required)
+        return policy.all_of(required, self.kind)
+
+
+class TokenHasScope(_TokenHas):
+    """Every scope in the view's `required_scopes` must be in the token's
+    `scope`; with `required_alternate_scopes` (`{"GET": [["read"]], "POST":
+    [["write"], ["admin"]]}`), one alternative of the request's method too.
+    Override `get_required_scopes(request, view)` (and
+    `get_required_alternate_scopes`) to decide per request, as with DOT."""
+
+    kind = "scope"
 
     def get_required_scopes(self, request, view):
-        return getattr(view, self.view_attribute, ())
+        return getattr(view, "required_scopes", ())
+
+    def get_required_alternate_scopes(self, request, view):
+        return getattr(view, "required_alternate_scopes", None)
 
     def get_required(self, request, view):
         return self.get_required_scopes(request, view)
 
+    def get_required_alternates(self, request, view):
+        return self.get_required_alternate_scopes(request, view)
+
+    # Read by `view_scopes`: a 401's challenge and the RFC 9728 metadata.
     @classmethod
     def scopes_required_by(cls, view) -> tuple[str, ...]:
-        """The view's scopes, for the 401 challenge and the RFC 9728 metadata."""
-        return tuple(getattr(view, cls.view_attribute, ()))
+        """The scopes every request to the view needs."""
+        return policy.names(getattr(view, "required_scopes", ()))
+
+    @classmethod
+    def scopes_declared_by(cls, view) -> tuple[str, ...]:
+        """Every scope the view's per-method alternatives may ask for."""
+        alternates = getattr(view, "required_alternate_scopes", None) or {}
+        return tuple(dict.fromkeys(scope for listed in alternates.values() for alternative in listed
+                                   for scope in policy.names(alternative)))
 
 
 class TokenHasPermission(_TokenHas):
-    """Every entry of `get_required_permissions(request, view)` (the view's
-    `required_permissions`) must be in `permissions`."""
+    """Every entry of the view's `required_permissions` must be in Auth0's
+    `permissions` claim; `required_alternate_permissions` as for scopes."""
 
-    view_attribute = "required_permissions"
-    token_attribute = "permissions"  # noqa: S105 (an attribute name, not a secret)
-    missing = "Token lacks the required permission"
+    kind = "permission"
 
     def get_required_permissions(self, request, view):
-        return getattr(view, self.view_attribute, ())
+        return getattr(view, "required_permissions", ())
+
+    def get_required_alternate_permissions(self, request, view):
+        return getattr(view, "required_alternate_permissions", None)
 
     def get_required(self, request, view):
         return self.get_required_permissions(request, view)
+
+    def get_required_alternates(self, request, view):
+        return self.get_required_alternate_permissions(request, view)
+
+
+class TokenHasAnyScope(TokenHasScope):
+    """One scope of the view's `required_scopes` is enough."""
+
+    def get_requirement(self, request, view) -> policy.Requirement:
+        return policy.any_of(self.get_required_scopes(request, view), "scope")
+
+    @classmethod
+    def scopes_required_by(cls, view) -> tuple[str, ...]:
+        return ()  # one of them will do: none is needed by every request
+
+    @classmethod
+    def scopes_declared_by(cls, view) -> tuple[str, ...]:
+        return policy.names(getattr(view, "required_scopes", ()))
+
+
+class TokenHasAnyPermission(TokenHasPermission):
+    """One entry of the view's `required_permissions` is enough."""
+
+    def get_requirement(self, request, view) -> policy.Requirement:
+        return policy.any_of(self.get_required_permissions(request, view), "permission")
+
+
+class TokenHasAcr(PolicyPermission):
+    """Step-up (RFC 9470): one of the view's `required_acr_values` and/or an
+    `auth_time` at most `max_auth_age` seconds old; 401
+    `insufficient_user_authentication` otherwise."""
+
+    def get_required_acr_values(self, request, view):
+        return getattr(view, "required_acr_values", ())
+
+    def get_max_auth_age(self, request, view):
+        return getattr(view, "max_auth_age", None)
+
+    def get_requirement(self, request, view) -> policy.Requirement:
+        return policy.step_up(self.get_required_acr_values(request, view), self.get_max_auth_age(request, view))
+
+
+# -- rules with arguments, listed as instances -------------------------------------------------------------
+
+class RulePermission(PolicyPermission):
+    """A permission built with its arguments. DRF instantiates each entry of
+    `permission_classes`; an instance answers that call with itself, and
+    composes with `&`, `|` and `~` like a permission class."""
+
+    requirement: policy.Requirement
+
+    def __call__(self):
+        return self
+
+    def get_requirement(self, request, view) -> policy.Requirement:
+        return self.requirement
+
+    def __and__(self, other):
+        return OperandHolder(AND, self, other)
+
+    def __or__(self, other):
+        return OperandHolder(OR, self, other)
+
+    def __rand__(self, other):
+        return OperandHolder(AND, other, self)
+
+    def __ror__(self, other):
+        return OperandHolder(OR, other, self)
+
+    def __invert__(self):
+        return SingleOperandHolder(NOT, self)
+
+
+class ClaimEquals(RulePermission):
+    """The claim equals the value: `ClaimEquals("https://example.com/tier", "gold")`."""
+
+    def __init__(self, claim: str, value, description: str | None = None):
+        self.requirement = policy.ClaimEquals(claim, value, description)
+
+
+class ClaimIncludes(RulePermission):
+    """The array claim holds every value: `ClaimIncludes("roles", "editor")`."""
+
+    def __init__(self, claim: str, *values, description: str | None = None):
+        self.requirement = policy.ClaimIncludes(claim, *values, description=description)
+
+
+class ClaimCheck(RulePermission):
+    """`check(claims) -> bool`: `ClaimCheck(lambda claims: claims.get("email_verified") is True)`."""
+
+    def __init__(self, check, claim: str | None = None, description: str | None = None):
+        self.requirement = policy.ClaimCheck(check, claim, description)
+
+
+class InOrganization(RulePermission):
+    """Auth0 Organizations: `InOrganization("org_abc123")`, a list, or a
+    callable / dotted path `f(request) -> str or list`."""
+
+    def __init__(self, organization):
+        self.requirement = policy.Organization(organization)

@@ -32,6 +32,7 @@ REASONS = {
     "expired": "the token's exp has passed",
     "not_yet_valid": "the token's nbf or iat is in the future",
     "invalid_claims": "a claim is missing or malformed (sub, exp, scope, cnf, act, REQUIRED_CLAIMS)",
+    "organization_not_accepted": "the token is not for an organization ORGANIZATION accepts",
     "invalid_token": "the access token is invalid for another reason",
     "binding_mismatch": "a bound token sent as Bearer, an unbound one as DPoP, the proof's key is not cnf.jkt, "
                         "or the client certificate is missing or not cnf.x5t#S256",
@@ -64,6 +65,7 @@ _BY_DESCRIPTION = {
     "Token is issued in the future": "not_yet_valid",
     "Expiration time is missing or malformed": "invalid_claims",
     "Subject is missing or malformed": "invalid_claims",
+    "Token is not for an organization this API accepts": "organization_not_accepted",
     "DPoP-bound token sent as a Bearer token": "binding_mismatch",
     "Access token is not DPoP-bound": "binding_mismatch",
     "DPoP proof key does not match the token binding": "binding_mismatch",

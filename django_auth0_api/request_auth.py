@@ -146,8 +146,11 @@ def failure_of(request, client: ApiClient | None = None) -> BaseAuthError | None
 def _read(http_request, client: ApiClient):
     """(credentials, resolver context) of the request; raises for none."""
     context = None
-    if callable(client.options.domains) or isinstance(client.options.domains, str):
+    options = client.options
+    if callable(options.domains) or isinstance(options.domains, str):
         context = {"request_url": http_request.build_absolute_uri(), "request_headers": http_request.headers}
+    if options.organization_resolver is not None:  # ORGANIZATION as f(request)
+        context = dict(context or {}, request=http_request)
     # Only these headers matter: reading them from META skips building
     # `request.headers` out of every header of the request. The certificate
     # header is read only when MTLS_CLIENT_CERT_HEADER names it.

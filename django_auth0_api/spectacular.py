@@ -11,11 +11,12 @@ Where a Bearer token is taken and `DOMAIN` names the tenant, `Auth0Login`
 (`openIdConnect`, the tenant's discovery document) is a third alternative: Swagger
 UI logs in through Auth0 with it (README "OpenAPI").
 
-Each operation's requirement lists what its view demands: the scopes of
-`TokenHasScope` (`required_scopes`) and the permissions of `TokenHasPermission`
-(`required_permissions`), all of them, so generated clients and readers see them.
-OpenAPI 3.1 allows such role lists on non-OAuth schemes; 3.0 validators accept them
-too (the list is an array of strings either way).
+Each operation's requirements list what its view demands: the scopes of
+`TokenHasScope` (`required_scopes`, all of them), `TokenHasAnyScope` (one of them)
+or `required_alternate_scopes` (per method), one requirement per alternative, each
+with the permissions of `TokenHasPermission` (`required_permissions`), so generated
+clients and readers see them. OpenAPI 3.1 allows such role lists on non-OAuth
+schemes; 3.0 validators accept them too (the list is an array of strings either way).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.permissions import AND
 
+from . import policy
 from .conf import get_options
 from .core.challenges import offered_schemes
 from .permissions import TokenHasPermission, TokenHasScope
@@ -44,12 +46,50 @@ _DEFINITIONS = {
 }
 
 
-def _required(view, permission_class, attribute: str) -> list[str]:
-    """What `permission_class` makes the view require, from `attribute` (none without it)."""
+def _scope_permissions(permission):
+    """The scope rules among a view's permissions, through `A & B`."""
+    if isinstance(permission, TokenHasScope):
+        yield permission
+    elif isinstance(permission, AND):  # `IsAuthenticated & TokenHasScope`
+        for name in ("op1", "op2"):
+            yield from _scope_permissions(getattr(permission, name, None))
+
+
+def _alternatives(rule, method) -> list[tuple[str, ...]]:
+    if isinstance(rule, policy.PerMethod):
+        rule = rule.for_method(method)
+    if isinstance(rule, policy.Grants) and not isinstance(rule, policy.PermissionGrants):
+        return list(rule.alternatives)
+    return [()]
+
+
+def scope_alternatives(view, method: str | None = None) -> list[tuple[str, ...]]:
+    """The scope sets, any one of which lets a request through the view's
+    `TokenHasScope` rules (`TokenHasAnyScope` and `required_alternate_scopes`
+    included) for `method`; `[()]` when they require none."""
+    try:
+        permissions = view.get_permissions()
+        rules = [p.get_requirement(getattr(view, "request", None), view)
+                 for permission in permissions for p in _scope_permissions(permission)]
+    except Exception:  # permissions that need a real request: document no scopes
+        return [()]
+    combined: list[tuple[str, ...]] = [()]
+    for rule in rules:  # every rule must pass: each alternative of one with each of the next
+        combined = [tuple(dict.fromkeys((*left, *right))) for left in combined for right in _alternatives(rule, method)]
+    return combined or [()]
+
+
+def required_scopes(view, method: str | None = None) -> list[str]:
+    """The scopes of the first alternative (all of them, for `TokenHasScope`)."""
+    return [str(scope) for scope in scope_alternatives(view, method)[0]]
+
+
+def required_permissions(view) -> list[str]:
+    """The Auth0 RBAC permissions `TokenHasPermission` makes the view require."""
     def applies(permission) -> bool:
-        if isinstance(permission, permission_class):
+        if isinstance(permission, TokenHasPermission):
             return True
-        if isinstance(permission, AND):  # `IsAuthenticated & TokenHasScope`
+        if isinstance(permission, AND):  # `IsAuthenticated & TokenHasPermission`
             return any(applies(getattr(permission, name, None)) for name in ("op1", "op2"))
         return False
 
@@ -59,17 +99,7 @@ def _required(view, permission_class, attribute: str) -> list[str]:
         return []
     if not any(applies(permission) for permission in permissions):
         return []
-    return [str(item) for item in getattr(view, attribute, ())]
-
-
-def required_scopes(view) -> list[str]:
-    """The scopes `TokenHasScope` makes the view require (none without it)."""
-    return _required(view, TokenHasScope, "required_scopes")
-
-
-def required_permissions(view) -> list[str]:
-    """The Auth0 RBAC permissions `TokenHasPermission` makes the view require."""
-    return _required(view, TokenHasPermission, "required_permissions")
+    return [str(item) for item in getattr(view, "required_permissions", ())]
 
 
 def login_scheme(options) -> dict | None:
@@ -100,5 +130,8 @@ class Auth0AuthenticationScheme(OpenApiAuthenticationExtension):
         return definitions + ([dict(self._login)] if self._login else [])
 
     def get_security_requirement(self, auto_schema):
-        roles = required_scopes(auto_schema.view) + required_permissions(auto_schema.view)
-        return [{name: list(roles)} for name in self.name]  # alternatives: any scheme will do
+        # Alternatives (OpenAPI security requirements are ORed): any scheme, with
+        # any one of the scope sets the operation accepts, and its permissions.
+        alternatives = scope_alternatives(auto_schema.view, getattr(auto_schema, "method", None))
+        permissions = required_permissions(auto_schema.view)
+        return [{name: [*scopes, *permissions]} for scopes in alternatives for name in self.name]

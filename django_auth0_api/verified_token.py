@@ -95,3 +95,21 @@ class VerifiedToken:
         """The certificate thumbprint the token is bound to (RFC 8705 §3.1), checked
         against the request's client certificate; None for a token not so bound."""
         return bound_certificate_of(self._claims)
+
+    @property
+    def org_id(self) -> str | None:
+        """Auth0 Organizations: the organization the token was issued for."""
+        value = self._claims.get("org_id")
+        return value if isinstance(value, str) else None
+
+    @property
+    def org_name(self) -> str | None:
+        value = self._claims.get("org_name")
+        return value if isinstance(value, str) else None
+
+    def claim(self, name: str, default: Any = None) -> Any:
+        """One claim (a copy of it when it is an object or an array), without
+        copying all of `claims`."""
+        if name not in self._claims:
+            return default
+        return copy_json(self._claims[name])

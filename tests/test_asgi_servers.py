@@ -62,7 +62,17 @@ def fleet(tmp_path_factory):
             log = stack.enter_context(open(os.path.join(workdir, f"uvicorn-{index}.log"), "wb"))
             stack.enter_context(servers.uvicorn(port, "testproject.settings", env, log))
             workers.append(Worker(f"http://127.0.0.1:{port}"))
+        start_replay_state(tenant, workers[0])
         yield tenant, workers
+
+
+def start_replay_state(tenant, worker) -> None:
+    """One DPoP request: an empty Redis starts its replay watermark with it, and refuses the
+    proofs issued before (README, "A fleet of workers"); those of the tests come after."""
+    key = DpopKey()
+    token = tenant.mint_token(jkt=key.jkt)
+    proof = tenant.mint_dpop_proof(key, htu=worker.url + "/async/me", access_token=token)
+    assert worker.get("/async/me", Authorization=f"DPoP {token}", DPoP=proof).status_code in (200, 401)
 
 
 @pytest.mark.parametrize("path", FACES)

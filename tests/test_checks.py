@@ -387,3 +387,36 @@ def test_resource_with_the_metadata_urls_passes(conf):
 
     conf.AUTH0_API = dict(GOOD, RESOURCE=MCP, AUDIENCE=[MCP])
     assert check_protected_resource() == []
+
+
+# -- REQUIRED_CLAIM_VALUES and ORGANIZATION ------------------------------------------------------------
+
+@pytest.mark.parametrize("key, value", [("REQUIRED_CLAIM_VALUES", ["tier"]), ("REQUIRED_CLAIM_VALUES", "tier=gold"),
+                                        ("ORGANIZATION", 5), ("ORGANIZATION", {"org_abc": True})])
+def test_e002_wrong_type_of_the_policy_settings(conf, key, value):
+    conf.AUTH0_API = dict(GOOD, **{key: value})
+    [message] = check_settings()
+    assert (message.id, message.msg) == ("django_auth0_api.E002", f"AUTH0_API[{key!r}] has the wrong type.")
+
+
+@pytest.mark.parametrize("overrides", [{"REQUIRED_CLAIM_VALUES": {"tier": []}},
+                                       {"REQUIRED_CLAIM_VALUES": {"tier": {"gold": 1}}},
+                                       {"REQUIRED_CLAIM_VALUES": {"tier": float("nan")}},
+                                       {"REQUIRED_CLAIM_VALUES": {"": "gold"}},
+                                       {"ORGANIZATION": []}, {"ORGANIZATION": ["org_abc", ""]}])
+def test_e003_policy_settings_that_make_no_rule(conf, overrides):
+    conf.AUTH0_API = dict(GOOD, **overrides)
+    [message] = check_settings()
+    assert message.id == "django_auth0_api.E003"
+
+
+def test_e006_an_organization_resolver_that_does_not_import(conf):
+    conf.AUTH0_API = dict(GOOD, ORGANIZATION="no.such.module.resolve")
+    [message] = check_settings()
+    assert (message.id, message.msg) == ("django_auth0_api.E006", "AUTH0_API['ORGANIZATION'] cannot be imported.")
+
+
+@pytest.mark.parametrize("organization", ["org_abc", "acme", ["org_abc", "acme"], f"{__name__}.resolver", resolver])
+def test_organizations_and_resolvers_are_fine(conf, organization):
+    conf.AUTH0_API = dict(GOOD, ORGANIZATION=organization, REQUIRED_CLAIM_VALUES={"tier": ["gold", 1, True]})
+    assert check_settings() == []

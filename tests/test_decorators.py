@@ -108,3 +108,115 @@ def test_wraps_keeps_the_view_name_and_docstring():
 def test_the_challenge_follows_the_mode(auth0_tenant, settings, mode, expected):
     settings.AUTH0_API = auth0_tenant.settings(**mode)
     assert answer(two_scopes_view(RequestFactory().get("/x")))[::2] == (401, expected)
+
+
+# -- the authorization rules (README "Authorization rules") ------------------------------------------------------
+
+MFA = "http://schemas.openid.net/pape/policies/2007/06/multi-factor"
+
+
+def ruled(**rules):
+    @auth0_required(**rules)
+    def view(request):
+        return JsonResponse({"ok": True})
+
+    return view
+
+
+def run(view, token, method="get"):
+    return answer(view(getattr(RequestFactory(), method)("/x", **bearer(token))))
+
+
+def scope_refusal(scope, lacks="scope"):
+    return (403, {"error": "insufficient_scope", "error_description": f"Token lacks the required {lacks}"},
+            f'Bearer realm="api", error="insufficient_scope", error_description="Token lacks the required {lacks}", '
+            f'scope="{scope}", DPoP algs="ES256"')
+
+
+@pytest.mark.parametrize("rules, claims, expected", [
+    ({"any_scopes": ["read:a", "admin"]}, {"scope": "admin"}, None),
+    ({"any_scopes": ["read:a", "admin"]}, {"scope": "write:a"}, scope_refusal("read:a")),
+    ({"permissions": ["p:1", "p:2"]}, {"permissions": ["p:2", "p:1"]}, None),
+    ({"permissions": ["p:1", "p:2"]}, {"permissions": ["p:1"], "scope": "p:2"}, scope_refusal("p:1 p:2", "permission")),
+    ({"any_permissions": ["p:1", "p:2"]}, {"permissions": ["p:2"]}, None),
+    ({"any_permissions": ["p:1", "p:2"]}, {"permissions": []}, scope_refusal("p:1", "permission")),
+    ({"alternate_scopes": {"GET": [["r"], ["admin"]]}}, {"scope": "admin"}, None),
+    ({"alternate_scopes": {"GET": [["r"], ["admin"]]}}, {"scope": "w"}, scope_refusal("r")),
+    ({"alternate_permissions": {"GET": [["p:r"]]}}, {"permissions": ["p:r"]}, None),
+    ({"alternate_permissions": {"POST": [["p:r"]]}}, {"permissions": ["p:r"]},
+     (403, {"error": "insufficient_scope", "error_description": "Token lacks the required permission"},
+      'Bearer realm="api", error="insufficient_scope", error_description="Token lacks the required permission", '
+      'DPoP algs="ES256"')),
+])
+def test_scope_and_permission_rules(auth0_tenant, rules, claims, expected):
+    result = run(ruled(**rules), auth0_tenant.mint_token(claims=claims))
+    assert result == (expected or (200, {"ok": True}, None))
+
+
+@pytest.mark.parametrize("rules, claims, passed", [
+    ({"organization": "org_1"}, {"org_id": "org_1"}, True),
+    ({"organization": "org_1"}, {"org_id": "org_2"}, False),
+    ({"organization": ["acme", "beta"]}, {"org_name": "Beta"}, True),
+    ({"organization": "acme"}, {}, False),
+    ({"claims": {"tier": ["gold", "platinum"]}}, {"tier": "platinum"}, True),
+    ({"claims": {"tier": ["gold", "platinum"]}}, {"tier": ["bronze", "gold"]}, True),
+    ({"claims": {"tier": ["gold", "platinum"]}}, {"tier": "bronze"}, False),
+    ({"check": lambda claims: claims.get("email_verified") is True}, {"email_verified": True}, True),
+    ({"check": lambda claims: claims.get("email_verified") is True}, {}, False),
+])
+def test_claim_and_organization_rules(auth0_tenant, rules, claims, passed):
+    status, body, _ = run(ruled(**rules), auth0_tenant.mint_token(claims=claims))
+    assert (status, body.get("error")) == ((200, None) if passed else (403, "insufficient_scope"))
+
+
+def test_an_organization_refusal_is_403_with_a_fixed_description(auth0_tenant):
+    assert run(ruled(organization="acme"), auth0_tenant.mint_token(org_name="other")) == (
+        403, {"error": "insufficient_scope",
+              "error_description": "Token is not for an organization this resource accepts"},
+        'Bearer realm="api", error="insufficient_scope", '
+        'error_description="Token is not for an organization this resource accepts", DPoP algs="ES256"')
+
+
+def test_a_claim_refusal_names_the_claim_not_the_value(auth0_tenant):
+    status, body, challenge = run(ruled(claims={"tier": "gold"}), auth0_tenant.mint_token(claims={"tier": "s3cret"}))
+    assert (status, body["error_description"], "s3cret" in challenge) == (
+        403, "Claim tier has a value this resource does not accept", False)
+
+
+@pytest.mark.parametrize("claims", [{"acr": MFA, "auth_age": 10}, {"amr": ["mfa"], "auth_age": 299}])
+def test_step_up_passes(auth0_tenant, claims):
+    assert run(ruled(acr_values=[MFA], max_age=300), auth0_tenant.mint_token(**claims))[0] == 200
+
+
+@pytest.mark.parametrize("claims, description", [
+    ({"amr": ["pwd"], "auth_age": 10}, "A stronger authentication is required"),
+    ({"acr": MFA, "auth_age": 400}, "A more recent authentication is required"),
+    ({"acr": MFA}, "A more recent authentication is required"),
+])
+def test_step_up_refuses_with_rfc_9470_parameters(auth0_tenant, claims, description):
+    assert run(ruled(acr_values=MFA, max_age=300), auth0_tenant.mint_token(**claims)) == (
+        401, {"error": "insufficient_user_authentication", "error_description": description},
+        f'Bearer realm="api", error="insufficient_user_authentication", error_description="{description}", '
+        f'acr_values="{MFA}", max_age="300", DPoP algs="ES256"')
+
+
+def test_step_up_through_the_test_project(auth0_tenant, client):
+    token = auth0_tenant.mint_token(acr=MFA, auth_age=600)
+    assert answer(client.get("/plain/transfer", **bearer(token)))[0] == 401
+    assert client.get("/plain/transfer", **bearer(auth0_tenant.mint_token(acr=MFA, auth_age=5))).json() == {
+        "transferred": True}
+
+
+@pytest.mark.parametrize("claims, status", [
+    ({"org_name": "acme", "permissions": ["admin:all"], "https://example.com/tier": "gold"}, 200),
+    ({"org_name": "acme", "permissions": ["write:x"], "https://example.com/tier": "gold"}, 403),
+    ({"org_name": "acme", "permissions": ["read:x"], "https://example.com/tier": "silver"}, 403),
+    ({"permissions": ["read:x"], "https://example.com/tier": "gold"}, 403),
+])
+def test_combined_rules_through_the_test_project(auth0_tenant, client, claims, status):
+    assert client.get("/plain/acme", **bearer(auth0_tenant.mint_token(claims=claims))).status_code == status
+
+
+def test_a_misspelt_rule_fails_when_the_view_is_decorated():
+    with pytest.raises(TypeError):
+        auth0_required(scope=["read:a"])

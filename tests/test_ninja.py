@@ -96,3 +96,40 @@ def test_with_dpop_required_the_scheme_is_dpop(auth0_tenant, settings):
 def test_bad_scopes_are_a_type_error():
     with pytest.raises(TypeError, match="scopes takes a string or a list of strings"):
         AsyncAuth0Bearer(scopes=[1])
+
+
+# -- the authorization rules ---------------------------------------------------------------------------------------
+
+MFA = "http://schemas.openid.net/pape/policies/2007/06/multi-factor"
+
+
+@pytest.mark.parametrize("claims, status", [({"amr": ["mfa"], "auth_age": 10}, 200),
+                                            ({"acr": MFA, "auth_age": 10}, 200),
+                                            ({"amr": ["pwd"], "auth_age": 10}, 401),
+                                            ({"acr": MFA, "auth_age": 900}, 401)])
+def test_step_up(auth0_tenant, no_middleware, async_client, claims, status):
+    response = aget(async_client, "/ninja/payments", **bearer_header(auth0_tenant.mint_token(**claims)))
+    assert response.status_code == status
+
+
+def test_a_step_up_refusal_is_rfc_9470s(auth0_tenant, no_middleware, async_client):
+    response = aget(async_client, "/ninja/payments", **bearer_header(auth0_tenant.mint_token(acr=MFA, auth_age=900)))
+    assert answer(response) == (
+        401, {"error": "insufficient_user_authentication",
+              "error_description": "A more recent authentication is required"},
+        'Bearer realm="api", error="insufficient_user_authentication", '
+        f'error_description="A more recent authentication is required", acr_values="{MFA}", max_age="300", '
+        'DPoP algs="ES256"')
+
+
+@pytest.mark.parametrize("claims, status", [({"org_name": "ACME", "scope": "admin"}, 200),
+                                            ({"org_name": "beta", "scope": "admin"}, 403),
+                                            ({"org_name": "acme", "scope": "write"}, 403)])
+def test_organization_and_any_scope_on_an_async_operation(auth0_tenant, no_middleware, async_client, claims, status):
+    response = aget(async_client, "/ninja/async/acme", **bearer_header(auth0_tenant.mint_token(claims=claims)))
+    assert response.status_code == status
+
+
+def test_a_misspelt_rule_is_a_type_error():
+    with pytest.raises(TypeError):
+        Auth0Bearer(any_scope=["read"])

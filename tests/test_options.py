@@ -193,3 +193,28 @@ def test_no_decryption_keys_is_an_empty_mapping():
     options = ApiClientOptions(domain="tenant.example.auth0.com", audience="https://api.example.com",
                                decryption_keys=None)
     assert options.decryption_keys == {}
+
+
+def _resolver(request):
+    return "acme"
+
+
+@pytest.mark.parametrize("organization, stored, resolver", [
+    (None, None, None), ("org_abc", ("org_abc",), None), (["org_abc", "acme"], ("org_abc", "acme"), None),
+    ("app.orgs.resolve", "app.orgs.resolve", "app.orgs.resolve"), (_resolver, _resolver, _resolver),
+])
+def test_organization_is_a_list_or_a_resolver(organization, stored, resolver):
+    built = ApiClientOptions(domain="t.auth0.com", audience="a", organization=organization)
+    assert (built.organization, built.organization_resolver) == (stored, resolver)
+
+
+def test_required_claim_values_become_rules():
+    built = ApiClientOptions(domain="t.auth0.com", audience="a",
+                             required_claim_values={"tier": ["gold", 1], "ok": True})
+    assert built.required_claim_values == (("tier", ("gold", 1)), ("ok", (True,)))
+
+
+@pytest.mark.parametrize("values", [["tier"], {"tier": []}, {"tier": None}, {"tier": [["gold"]]}, {5: "x"}])
+def test_required_claim_values_that_make_no_rule_are_refused(values):
+    with pytest.raises(ConfigurationError):
+        ApiClientOptions(domain="t.auth0.com", audience="a", required_claim_values=values)

@@ -74,7 +74,7 @@ def tenant(settings):
 def test_every_snippet_is_found():
     assert sorted(snippets()) == [
         "bearer-verify-access-token", "bearer-verify-request", "connection", "delegation", "dpop-modes",
-        "dpop-verify-proof", "dpop-verify-request", "errors", "obo-client", "obo-view", "profile",
+        "dpop-verify-proof", "dpop-verify-request", "errors", "obo-client", "obo-view", "profile", "rules",
         "testing-conftest", "testing-tests"]
 
 
@@ -193,6 +193,35 @@ def test_dpop_verify_proof_snippet(tenant, dpop_key):
     proof = tenant.mint_dpop_proof(dpop_key, htm="POST", htu=DATA_URL, access_token=token)
     result = run("dpop-verify-proof")["verify_dpop_token"](token, proof, "POST", DATA_URL)
     assert (result["token_claims"]["sub"], result["proof_claims"]["htm"]) == ("auth0|alice", "POST")
+
+
+def test_rules_snippet(tenant):
+    import json
+
+    from django.test import RequestFactory
+
+    from django_auth0_api.policy import MFA_POLICY
+
+    rules = run("rules")
+    documents, payments = rules["DocumentsView"].as_view(), rules["PaymentsView"].as_view()
+    gold = {"https://example.com/tier": "gold"}
+
+    def status(view, token, method="get"):
+        factory = RequestFactory() if view is rules["transfer"] else APIRequestFactory()
+        response = view(getattr(factory, method)("/x", HTTP_AUTHORIZATION=f"Bearer {token}"))
+        if hasattr(response, "render"):  # a DRF Response
+            response.render()
+        return response.status_code, json.loads(response.content)
+
+    assert [
+        status(documents, tenant.mint_token(scope="admin"), "post"),
+        status(documents, tenant.mint_token(scope="read:documents"), "post")[0],
+        status(payments, tenant.mint_token(org_name="acme", amr=["mfa"], auth_age=10, claims=gold)),
+        status(payments, tenant.mint_token(org_name="acme", amr=["pwd"], auth_age=10, claims=gold))[0],
+        status(payments, tenant.mint_token(org_name="beta", amr=["mfa"], auth_age=10, claims=gold))[0],
+        status(rules["transfer"], tenant.mint_token(scope="admin", acr=MFA_POLICY, auth_age=10)),
+        status(rules["transfer"], tenant.mint_token(scope="admin", acr=MFA_POLICY, auth_age=900))[0],
+    ] == [(200, {"created": True}), 403, (200, {"org": "acme"}), 401, 403, (200, {"sub": "auth0|user-1"}), 401]
 
 
 # -- every Python block of the pages --------------------------------------------------------------------

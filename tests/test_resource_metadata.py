@@ -9,9 +9,11 @@ from django_auth0_api.core.protected_resource import metadata_path, metadata_url
 
 MCP = "https://api.example.com/mcp"
 WELL_KNOWN_MCP = "/.well-known/oauth-protected-resource/mcp"
-# What the testproject declares: TokenHasScope (read:messages, calendar:read), McpToolScopes (mcp:tools,
+# What the testproject declares: TokenHasScope (read:messages, calendar:read; per method read:documents,
+# write:documents, admin), TokenHasAnyScope (read:reports, admin), McpToolScopes (mcp:tools,
 # calendar:read); sorted.
-VIEW_SCOPES = ["calendar:read", "mcp:tools", "read:messages"]
+VIEW_SCOPES = ["admin", "calendar:read", "mcp:tools", "read:documents", "read:messages", "read:reports",
+               "write:documents"]
 
 
 @pytest.fixture
@@ -44,7 +46,8 @@ def test_the_document_byte_for_byte(resource, client):
     assert (response.status_code, response["Content-Type"]) == (200, "application/json")
     assert response.content == (
         b'{"resource": "https://api.example.com/mcp", "authorization_servers": ["https://tenant.example.auth0.com/"], '
-        b'"scopes_supported": ["calendar:read", "mcp:tools", "read:messages"], "bearer_methods_supported": ["header"], '
+        b'"scopes_supported": ["admin", "calendar:read", "mcp:tools", "read:documents", "read:messages", '
+        b'"read:reports", "write:documents"], "bearer_methods_supported": ["header"], '
         b'"dpop_signing_alg_values_supported": ["ES256"], "dpop_bound_access_tokens_required": false}')
 
 
@@ -103,8 +106,9 @@ def test_a_failing_domains_resolver_leaves_domain_alone(resource, client):
 
 def test_settings_scopes_come_first_then_the_views(resource, client):
     resource(RESOURCE_METADATA={"scopes_supported": ["openid", "read:messages"]})
-    assert client.get(WELL_KNOWN_MCP).json()["scopes_supported"] == ["openid", "read:messages", "calendar:read",
-                                                                     "mcp:tools"]
+    assert client.get(WELL_KNOWN_MCP).json()["scopes_supported"] == [
+        "openid", "read:messages", "admin", "calendar:read", "mcp:tools", "read:documents", "read:reports",
+        "write:documents"]
 
 
 @override_settings(ROOT_URLCONF="tests.urls_scopes")

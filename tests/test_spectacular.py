@@ -96,3 +96,33 @@ def test_scopes_behind_a_composed_permission_are_required():
         required_scopes = ["write:messages", "read:messages"]
 
     assert required_scopes(Composed()) == ["write:messages", "read:messages"]
+
+
+def alternatives(*scopes):
+    """One security requirement per scheme for each alternative scope."""
+    return [{name: [scope]} for scope in scopes for name in ("Auth0Bearer", "Auth0DPoP", "Auth0Login")]
+
+
+def test_per_method_alternatives_are_alternative_requirements(schema):
+    paths = schema()["paths"]["/api/documents"]
+    assert (paths["get"]["security"], paths["post"]["security"]) == (
+        alternatives("read:documents"),
+        alternatives("write:documents", "admin"))
+
+
+def test_any_scope_lists_each_scope_as_an_alternative(schema):
+    assert schema()["paths"]["/api/reports"]["get"]["security"] == alternatives("read:reports", "admin")
+
+
+def test_alternatives_with_common_scopes_list_both():
+    from rest_framework.views import APIView
+
+    from django_auth0_api.permissions import TokenHasScope
+    from django_auth0_api.spectacular import scope_alternatives
+
+    class Both(APIView):
+        permission_classes = [TokenHasScope]
+        required_scopes = ["api"]
+        required_alternate_scopes = {"POST": [["write"], ["admin"]]}
+
+    assert scope_alternatives(Both(), "POST") == [("api", "write"), ("api", "admin")]

@@ -62,3 +62,20 @@ def test_nested_claims_are_a_private_copy():
     token.claims["permissions"].append("admin:all")
     token.claims["act"]["sub"] = "attacker"
     assert (source["permissions"], source["act"]) == (["read:x"], {"sub": "svc"})
+
+
+def test_organization_of_an_auth0_organizations_token():
+    verified = VerifiedToken("raw", {"sub": "u", "org_id": "org_abc", "org_name": "acme"})
+    assert (verified.org_id, verified.org_name) == ("org_abc", "acme")
+
+
+@pytest.mark.parametrize("claims", [{}, {"org_id": 5, "org_name": ["acme"]}])
+def test_no_organization_or_a_malformed_one_is_none(claims):
+    verified = VerifiedToken("raw", {"sub": "u", **claims})
+    assert (verified.org_id, verified.org_name) == (None, None)
+
+
+def test_claim_gives_one_claim_as_a_private_copy():
+    verified = VerifiedToken("raw", {"sub": "u", "roles": ["a"]})
+    verified.claim("roles").append("admin")
+    assert (verified.claim("roles"), verified.claim("missing", "default")) == (["a"], "default")

@@ -16,10 +16,17 @@ from typing import Any
 
 from django.utils.module_loading import import_string
 
-from ..errors import ConfigurationError, VerifyAccessTokenError
+from ..errors import ConfigurationError, VerifyAccessTokenError, error_text
 from ..options import issuer_for
 from . import jwe, jws
-from .claims import audience_matches, confirmation_problem, is_numeric_date, missing_claims
+from .claims import (
+    audience_matches,
+    claim_has_one_of,
+    confirmation_problem,
+    is_numeric_date,
+    missing_claims,
+    organization_matches,
+)
 from .delegation import MalformedActClaim, validate_act
 from .issuer import IssuerDocuments
 from .memo import BoundedMemo
@@ -47,6 +54,11 @@ class AccessTokenVerifier:
         self._resolver: Callable | None = None
         # Built now: a key that cannot be loaded is a configuration error, raised loudly.
         self._decrypter = jwe.Decrypter.from_options(options) if options.decryption_keys else None
+        self._organization_named = options.organization_resolver
+        self._organization_resolver: Callable | None = None
+        if self._organization_named is not None:
+            # Chosen once, so the hot path of every other API stays as it is.
+            self.verify = self._verify_for_organizations
 
     # -- entry point ------------------------------------------------------
     def verify(self, token, context: dict | None = None) -> dict[str, Any]:
@@ -55,11 +67,14 @@ class AccessTokenVerifier:
 
     def verify_offline(self, token, context: dict | None = None) -> dict[str, Any] | None:
         """As `verify`, without blocking: None when verifying would fetch keys,
-        read the shared cache or call a `DOMAINS` resolver (which may block).
+        read the shared cache or call a `DOMAINS` or `ORGANIZATION` resolver
+        (which may block).
         The async faces run this on the event loop and hand only a None to a
         worker thread."""
         domains = self.options.domains
         if domains is not None and not isinstance(domains, tuple):
+            return None
+        if self._organization_named is not None:  # an ORGANIZATION callable may block too
             return None
         try:
             return self._verify(token, context, self._warm_key)
@@ -79,6 +94,13 @@ class AccessTokenVerifier:
         signed = token if decrypter is None else self._signed_token(token, decrypter)
         claims = self._verify_fully(signed, context, key_for)
         self._verified.put(token, claims)
+        return claims
+
+    def _verify_for_organizations(self, token, context: dict | None = None) -> dict[str, Any]:
+        """`verify`, then the organizations an `ORGANIZATION` callable names for
+        this request: checked on every call, cache hit or not."""
+        claims = AccessTokenVerifier.verify(self, token, context)
+        self._check_organization(claims, self._organizations_for(context))
         return claims
 
     def documents_for(self, issuer: str) -> IssuerDocuments:
@@ -179,6 +201,12 @@ class AccessTokenVerifier:
         missing = missing_claims(claims, self.options.required_claims)
         if missing:
             raise VerifyAccessTokenError("Required claims are missing: " + " ".join(missing))
+        for name, accepted in self.options.required_claim_values:
+            if not claim_has_one_of(claims, name, accepted):
+                # The claim's name is the API's own setting; its value is never echoed.
+                raise VerifyAccessTokenError(f"Claim {error_text(name)} has a value this API does not accept")
+        if isinstance(self.options.organization, tuple):
+            self._check_organization(claims, self.options.organization)
         if "scope" in claims and not isinstance(claims["scope"], str):
             raise VerifyAccessTokenError("Claim scope is malformed")
         cnf = claims.get("cnf")
@@ -190,6 +218,33 @@ class AccessTokenVerifier:
             validate_act(claims)
         except MalformedActClaim:
             raise VerifyAccessTokenError("Claim act is malformed") from None
+
+    # -- organizations (Auth0 Organizations) -------------------------------
+    @staticmethod
+    def _check_organization(claims: dict, accepted: tuple[str, ...]) -> None:
+        if not organization_matches(claims, accepted):
+            raise VerifyAccessTokenError("Token is not for an organization this API accepts")
+
+    def _organizations_for(self, context) -> tuple[str, ...]:
+        request = (context or {}).get("request")
+        try:
+            resolver = self._organization_resolver
+            if resolver is None:
+                named = self._organization_named
+                resolver = self._organization_resolver = import_string(named) if isinstance(named, str) else named
+            listed = resolver(request)
+        except Exception as exc:
+            # Fail closed, and log only the type: its text may quote the request.
+            logger.error("auth0: the ORGANIZATION resolver raised %s; token refused", type(exc).__name__)
+            return ()
+        if isinstance(listed, str):
+            return (listed,) if listed else ()
+        try:
+            return tuple(item for item in listed or () if isinstance(item, str) and item)
+        except TypeError:
+            logger.error("auth0: the ORGANIZATION resolver returned %s, not a list; token refused",
+                         type(listed).__name__)
+            return ()
 
     # -- issuers ----------------------------------------------------------
     def _issuer_allowed(self, issuer: str, context) -> bool:

@@ -1,4 +1,5 @@
-"""The one place that writes `WWW-Authenticate` (RFC 6750 §3, RFC 9449 §7.1).
+"""The one place that writes `WWW-Authenticate` (RFC 6750 §3, RFC 9449 §7.1,
+RFC 9470 §3).
 
 Allowed mode offers both schemes, required mode only DPoP, off mode only
 Bearer. An error's parameters go on the scheme the client used. With
@@ -42,6 +43,13 @@ def _error_params(error) -> list[str]:
     scopes = getattr(error, "scopes", ())
     if scopes:
         params.append(f"scope={_quote(' '.join(scopes))}")
+    # RFC 9470 §3: what a new token's authentication must meet.
+    acr_values = getattr(error, "acr_values", ())
+    if acr_values:
+        params.append(f"acr_values={_quote(' '.join(acr_values))}")
+    max_age = getattr(error, "max_age", None)
+    if max_age is not None:
+        params.append(f"max_age={_quote(str(max_age))}")
     return params
 
 

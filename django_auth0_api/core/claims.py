@@ -87,3 +87,67 @@ def confirmation_problem(cnf) -> str | None:
 
 def missing_claims(claims, names) -> list[str]:
     return sorted(name for name in names if name not in claims)
+
+
+def _same_value(claim, wanted) -> bool:
+    # JSON equality: `true` is not `1`, and `1` is `1.0`.
+    if isinstance(claim, bool) or isinstance(wanted, bool):
+        return type(claim) is type(wanted) and claim == wanted
+    return claim == wanted
+
+
+def claim_has_one_of(claims, name: str, accepted: tuple) -> bool:
+    """`claims[name]` equals one of `accepted`, or, as an array, contains one
+    (README "Authorization rules": `REQUIRED_CLAIM_VALUES`)."""
+    if name not in claims:
+        return False
+    value = claims[name]
+    if isinstance(value, list):
+        return any(_same_value(item, wanted) for item in value for wanted in accepted)
+    return any(_same_value(value, wanted) for wanted in accepted)
+
+
+def claim_equals(claims, name: str, wanted) -> bool:
+    return name in claims and _json_equal(claims[name], wanted)
+
+
+def _json_equal(value, wanted) -> bool:
+    if isinstance(wanted, dict):
+        return (isinstance(value, dict) and value.keys() == wanted.keys()
+                and all(_json_equal(value[key], wanted[key]) for key in wanted))
+    if isinstance(wanted, (list, tuple)):
+        return (isinstance(value, list) and len(value) == len(wanted)
+                and all(_json_equal(item, other) for item, other in zip(value, wanted, strict=True)))
+    if isinstance(value, (dict, list)):
+        return False
+    return _same_value(value, wanted)
+
+
+def claim_includes(claims, name: str, wanted: tuple) -> bool:
+    """Every value of `wanted` is in the array claim `name` (or in the
+    space-delimited string, as `scope` is written)."""
+    value = claims.get(name)
+    if isinstance(value, str):
+        present = value.split()
+    elif isinstance(value, list):
+        present = value
+    else:
+        return False
+    return all(any(_same_value(item, one) for item in present) for one in wanted)
+
+
+# Auth0 Organizations: an `org_...` value is an organization id, compared
+# exactly with `org_id`; anything else is a name, compared with `org_name`
+# case-insensitively (Auth0 stores organization names in lower case).
+ORGANIZATION_ID_PREFIX = "org_"
+
+
+def organization_matches(claims, accepted: tuple[str, ...]) -> bool:
+    org_id, org_name = claims.get("org_id"), claims.get("org_name")
+    for wanted in accepted:
+        if wanted.startswith(ORGANIZATION_ID_PREFIX):
+            if isinstance(org_id, str) and org_id == wanted:
+                return True
+        elif isinstance(org_name, str) and org_name.lower() == wanted.lower():
+            return True
+    return False

@@ -15,6 +15,8 @@ from ..errors import ApiError, GetTokenByExchangeProfileError, MissingRequiredAr
 
 # Form parameters that `extra` may not set (compared case-insensitively):
 # the grant's own, the client's credentials, and Auth0's routing parameters.
+# Those with an argument of their own (`audience`, `scope`, `organization`,
+# ...) are set through it, so each reaches the form once.
 RESERVED_PARAMETERS = frozenset({
     "grant_type", "client_id", "client_secret", "client_assertion", "client_assertion_type",
     "subject_token", "subject_token_type", "requested_token_type", "actor_token", "actor_token_type",

@@ -80,8 +80,9 @@ class TokenExchanger:
         return self._exchange(fields, error, "on_behalf_of")
 
     def by_profile(self, subject_token, subject_token_type, audience=None, scope=None,
-                   requested_token_type=None, extra=None) -> dict:
-        """Auth0 Custom Token Exchange: the profile is chosen by `subject_token_type`."""
+                   requested_token_type=None, extra=None, organization=None) -> dict:
+        """Auth0 Custom Token Exchange: the profile is chosen by `subject_token_type`;
+        `organization` (an Auth0 Organization's id or name) issues the token for it."""
         error = GetTokenByExchangeProfileError
         check_subject_token(subject_token, "subject_token", error)
         if not subject_token_type:
@@ -91,6 +92,7 @@ class TokenExchanger:
         fields += optional_field("audience", audience, error)
         fields += optional_field("scope", scope, error)
         fields += optional_field("requested_token_type", requested_token_type, error)
+        fields += optional_field("organization", organization, error)
         fields += extra_fields(extra, error)
         return self._exchange(fields, error, "exchange_profile")
 

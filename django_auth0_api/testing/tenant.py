@@ -204,15 +204,25 @@ class FakeTenant(TokenEndpoint):
     def mint_token(self, sub: str = "auth0|user-1", *, audience=None, scope: str | None = None,
                    expires_in: int = 3600, jkt: str | None = None, x5t_s256: str | None = None,
                    act: dict | None = None, claims: dict | None = None, header: dict | None = None, drop=(),
-                   kid: str | None = None, alg: str = "RS256", key=None, encrypt_for: str | None = None) -> str:
+                   kid: str | None = None, alg: str = "RS256", key=None, encrypt_for: str | None = None,
+                   org_id: str | None = None, org_name: str | None = None, acr: str | None = None, amr=None,
+                   auth_age: float | None = None) -> str:
         """A signed access token; `claims`/`header` override, `drop` removes.
 
         `jkt` binds it to a DPoP key, `x5t_s256` to a client certificate
         (`ClientCertificate.x5t_s256`); `encrypt_for` (a kid of
-        `encryption_key()`) makes it a JWE nesting the signed token."""
+        `encryption_key()`) makes it a JWE nesting the signed token. As Auth0
+        issues them: `org_id` / `org_name` (Organizations), `acr`, `amr` (a
+        list; `["mfa"]` after a multi-factor login) and `auth_time`, given as
+        `auth_age`, the seconds since the user authenticated."""
         now = int(time.time())
         payload = {"iss": self.issuer, "sub": sub, "aud": audience or self.audience,
                    "iat": now, "exp": now + expires_in, "jti": uuid.uuid4().hex}
+        for name, value in (("org_id", org_id), ("org_name", org_name), ("acr", acr), ("amr", amr)):
+            if value is not None:
+                payload[name] = value
+        if auth_age is not None:
+            payload["auth_time"] = int(now - auth_age)
         if scope is not None:
             payload["scope"] = scope
         if jkt is not None or x5t_s256 is not None:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import time
 import uuid
@@ -179,7 +180,7 @@ class TokenEndpoint:
                 return 400, {"error": "invalid_grant", "error_description": "The subject token was refused"}
         scope = form.get("scope")
         token = self.mint_token(sub, audience=form.get("audience"), scope=scope, act=actor,
-                                expires_in=self.token_lifetime)
+                                expires_in=self.token_lifetime, **_organization_claims(form.get("organization")))
         body = {"access_token": token, "expires_in": self.token_lifetime, "token_type": "Bearer",
                 "issued_token_type": ACCESS_TOKEN_TYPE}
         if scope:
@@ -234,6 +235,17 @@ class TokenEndpoint:
                          "error_description": "Federated connection Refresh Token not found."}
         return 200, {"access_token": f"fake-{form['connection']}-{uuid.uuid4().hex}", "expires_in": 3599,
                      "scope": scope, "token_type": "Bearer", "issued_token_type": CONNECTION_TOKEN_TYPE}
+
+
+def _organization_claims(organization: str | None) -> dict:
+    """Like Auth0: a token issued for an organization (by id or by name)
+    carries its `org_id`, and its `org_name` when the name was given."""
+    if not organization:
+        return {}
+    if organization.startswith("org_"):
+        return {"org_id": organization}
+    digest = hashlib.sha256(organization.lower().encode("utf-8")).hexdigest()[:16]
+    return {"org_id": f"org_{digest}", "org_name": organization.lower()}
 
 
 def _basic_credentials(authorization: str) -> tuple[str | None, str | None]:

@@ -111,6 +111,20 @@ async def ninja_async_messages(request):
     return {"messages": ["hello"], "sub": request.auth.sub}
 
 
+# The authorization rules: the decorator's arguments (README "Authorization rules").
+MFA_POLICY = "http://schemas.openid.net/pape/policies/2007/06/multi-factor"
+
+
+@ninja_api.get("/payments", auth=Auth0Bearer(acr_values=[MFA_POLICY], max_age=300))
+def ninja_payments(request):
+    return {"payments": []}
+
+
+@ninja_api.get("/async/acme", auth=AsyncAuth0Bearer(organization="acme", any_scopes=["read:reports", "admin"]))
+async def ninja_async_acme(request):
+    return {"org_name": request.auth.org_name}
+
+
 # Without `install`: ninja's own handler answers a refusal, with its status.
 bare_ninja_api = NinjaAPI(urls_namespace="ninja-bare", docs_url=None)
 

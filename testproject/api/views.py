@@ -10,7 +10,17 @@ from rest_framework.views import APIView
 from django_auth0_api import get_api_client
 from django_auth0_api.authentication import Auth0Authentication
 from django_auth0_api.decorators import auth0_required
-from django_auth0_api.permissions import TokenHasPermission, TokenHasScope
+from django_auth0_api.permissions import (
+    ClaimEquals,
+    InOrganization,
+    TokenHasAcr,
+    TokenHasAnyScope,
+    TokenHasPermission,
+    TokenHasScope,
+)
+from django_auth0_api.policy import MFA_POLICY
+
+TIER_CLAIM = "https://example.com/tier"
 
 
 def describe(token):
@@ -78,6 +88,50 @@ class CalendarProxyView(APIView):
         return Response({"user": request.auth.sub, "data": downstream.json()})
 
 
+class DocumentsView(APIView):
+    """Per-method alternatives: read with `read:documents`; write with
+    `write:documents` or with `admin`."""
+
+    permission_classes = [IsAuthenticated, TokenHasScope]
+    required_alternate_scopes = {"GET": [["read:documents"]], "POST": [["write:documents"], ["admin"]]}
+
+    def get(self, request):
+        return Response({"documents": []})
+
+    def post(self, request):
+        return Response({"created": True})
+
+
+class ReportsView(APIView):
+    """Any one of the scopes."""
+
+    permission_classes = [IsAuthenticated, TokenHasAnyScope]
+    required_scopes = ["read:reports", "admin"]
+
+    def get(self, request):
+        return Response({"reports": []})
+
+
+class PaymentsView(APIView):
+    """Step-up (RFC 9470): a multi-factor login at most five minutes old."""
+
+    permission_classes = [IsAuthenticated, TokenHasAcr]
+    required_acr_values = [MFA_POLICY]
+    max_auth_age = 300
+
+    def get(self, request):
+        return Response({"payments": []})
+
+
+class AcmeView(APIView):
+    """Auth0 Organizations and a claim rule: members of `acme` on the gold tier."""
+
+    permission_classes = [IsAuthenticated, InOrganization("acme"), ClaimEquals(TIER_CLAIM, "gold")]
+
+    def get(self, request):
+        return Response({"org_id": request.auth.org_id, "org_name": request.auth.org_name})
+
+
 class PublicView(APIView):
     authentication_classes = []
     permission_classes = []
@@ -132,3 +186,14 @@ def plain_post(request):
 def plain_optional(request):
     """Runs with or without credentials (the middleware leaves `auth` None)."""
     return JsonResponse({"sub": request.auth.sub if request.auth else None})
+
+
+@auth0_required(acr_values=[MFA_POLICY], max_age=300)
+def plain_transfer(request):
+    """Step-up for a plain view."""
+    return JsonResponse({"transferred": True})
+
+
+@auth0_required(organization="acme", claims={TIER_CLAIM: ["gold", "platinum"]}, any_permissions=["read:x", "admin:all"])
+def plain_acme(request):
+    return JsonResponse({"org_name": request.auth.org_name})

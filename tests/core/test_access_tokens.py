@@ -613,3 +613,94 @@ def test_an_empty_domains_list_verifies_against_domain(auth0_tenant, settings):
 
     settings.AUTH0_API = auth0_tenant.settings(DOMAINS=[])
     assert get_api_client().verify_access_token(auth0_tenant.mint_token())["iss"] == auth0_tenant.issuer
+
+
+# -- REQUIRED_CLAIM_VALUES and ORGANIZATION (enforced while verifying: 401 invalid_token) ---------------------------
+
+def client_with(settings, tenant, **overrides):
+    from django_auth0_api.conf import get_api_client
+
+    settings.AUTH0_API = tenant.settings(**overrides)
+    return get_api_client()
+
+
+@pytest.mark.parametrize("claims", [{"tier": "gold"}, {"tier": "platinum"}, {"tier": ["bronze", "gold"]},
+                                    {"tier": "gold", "level": 3}])
+def test_required_claim_values_pass(auth0_tenant, settings, claims):
+    client = client_with(settings, auth0_tenant, REQUIRED_CLAIM_VALUES={"tier": ["gold", "platinum"]})
+    assert client.verify_access_token(auth0_tenant.mint_token(claims=claims))["sub"] == "auth0|user-1"
+
+
+@pytest.mark.parametrize("claims", [{}, {"tier": "bronze"}, {"tier": ["bronze"]}, {"tier": {"gold": True}},
+                                    {"tier": "GOLD"}])
+def test_required_claim_values_refuse_with_the_claim_name_only(auth0_tenant, settings, claims):
+    client = client_with(settings, auth0_tenant, REQUIRED_CLAIM_VALUES={"tier": ["gold", "platinum"]})
+    assert refusal(client, auth0_tenant.mint_token(claims=claims)) == "Claim tier has a value this API does not accept"
+
+
+@pytest.mark.parametrize("value, wanted, passed", [(True, True, True), (1, True, False), (3, 3, True),
+                                                   ("3", 3, False), (False, False, True), (0, False, False)])
+def test_required_claim_values_compare_json_types(auth0_tenant, settings, value, wanted, passed):
+    client = client_with(settings, auth0_tenant, REQUIRED_CLAIM_VALUES={"flag": wanted})
+    token = auth0_tenant.mint_token(claims={"flag": value})
+    if passed:
+        assert client.verify_access_token(token)["flag"] == value
+    else:
+        assert refusal(client, token) == "Claim flag has a value this API does not accept"
+
+
+@pytest.mark.parametrize("organization, claims", [("org_abc", {"org_id": "org_abc"}),
+                                                  ("Acme", {"org_id": "org_x", "org_name": "acme"}),
+                                                  (["org_zzz", "acme"], {"org_name": "acme"})])
+def test_organization_passes(auth0_tenant, settings, organization, claims):
+    client = client_with(settings, auth0_tenant, ORGANIZATION=organization)
+    assert client.verify_access_token(auth0_tenant.mint_token(claims=claims))["sub"] == "auth0|user-1"
+
+
+@pytest.mark.parametrize("organization, claims", [("org_abc", {}), ("org_abc", {"org_id": "org_ABC"}),
+                                                  ("org_abc", {"org_name": "org_abc"}), ("acme", {"org_id": "acme"}),
+                                                  ("acme", {"org_name": "acme-2"})])
+def test_another_or_no_organization_is_invalid_token(auth0_tenant, settings, organization, claims):
+    client = client_with(settings, auth0_tenant, ORGANIZATION=organization)
+    assert refusal(client, auth0_tenant.mint_token(claims=claims)) == (
+        "Token is not for an organization this API accepts")
+
+
+def organization_of_host(request):
+    """ORGANIZATION resolver for the tests: the first label of the host."""
+    return request.get_host().split(".")[0] if request is not None else None
+
+
+def test_organization_from_the_request_through_the_middleware(auth0_tenant, settings, client):
+    settings.AUTH0_API = auth0_tenant.settings(ORGANIZATION=f"{__name__}.organization_of_host")
+    settings.ALLOWED_HOSTS = ["acme.example.com", "beta.example.com"]
+    token = auth0_tenant.mint_token(org_name="acme")
+    statuses = [client.get("/api/me", HTTP_HOST=host, **bearer(token)).status_code
+                for host in ("acme.example.com", "beta.example.com", "acme.example.com")]
+    assert statuses == [200, 401, 200]  # the verified-token cache does not skip the per-request check
+
+
+def test_the_refusal_through_the_middleware_is_401_invalid_token(auth0_tenant, settings, client):
+    settings.AUTH0_API = auth0_tenant.settings(ORGANIZATION="org_abc")
+    response = client.get("/api/me", **bearer(auth0_tenant.mint_token(org_id="org_def")))
+    assert (response.status_code, response.json(), response["WWW-Authenticate"]) == (
+        401, {"error": "invalid_token", "error_description": "Token is not for an organization this API accepts"},
+        'Bearer realm="api", error="invalid_token", '
+        'error_description="Token is not for an organization this API accepts", DPoP algs="ES256"')
+
+
+def test_a_resolver_outside_a_request_gets_none(auth0_tenant, settings):
+    client = client_with(settings, auth0_tenant, ORGANIZATION=f"{__name__}.organization_of_host")
+    assert refusal(client, auth0_tenant.mint_token(org_name="acme")) == (
+        "Token is not for an organization this API accepts")
+
+
+def failing_resolver(request):
+    raise RuntimeError("secret detail")
+
+
+def test_a_failing_resolver_refuses_and_logs_only_its_type(auth0_tenant, settings, caplog):
+    client = client_with(settings, auth0_tenant, ORGANIZATION=failing_resolver)
+    assert (refusal(client, auth0_tenant.mint_token(org_name="acme")), caplog.messages) == (
+        "Token is not for an organization this API accepts",
+        ["auth0: the ORGANIZATION resolver raised RuntimeError; token refused"])

@@ -5,6 +5,7 @@ import pytest
 from django_auth0_api.core.challenges import build_challenge, offered_schemes
 from django_auth0_api.errors import (
     InsufficientScopeError,
+    InsufficientUserAuthenticationError,
     InvalidDpopProofError,
     InvalidRequestError,
     VerifyAccessTokenError,
@@ -84,3 +85,56 @@ def test_error_description_keeps_only_printable_ascii_without_quote_or_backslash
 
 def test_realm_is_sanitized_too():
     assert build_challenge(options(realm='a"b\\c\U0001F600'), None) == 'Bearer realm="abc", DPoP algs="ES256"'
+
+
+# -- step-up (RFC 9470 §3) -------------------------------------------------------------------------------------
+
+def test_rfc_6750_section_3_example_byte_for_byte():
+    error = VerifyAccessTokenError("The access token expired", scheme="Bearer")
+    assert build_challenge(options(realm="example", dpop_enabled=False), error) == (
+        'Bearer realm="example", error="invalid_token", error_description="The access token expired"')
+
+
+def test_rfc_9470_acr_values_example_byte_for_byte():
+    # RFC 9470 §3, the first example: the parameters after this API's realm.
+    error = InsufficientUserAuthenticationError(["myACR"], None, "A different authentication level is required",
+                                                scheme="Bearer")
+    assert build_challenge(OFF, error) == (
+        'Bearer realm="api", error="insufficient_user_authentication", '
+        'error_description="A different authentication level is required", acr_values="myACR"')
+
+
+def test_rfc_9470_max_age_example_byte_for_byte():
+    # RFC 9470 §3, the second example.
+    error = InsufficientUserAuthenticationError((), 5, "More recent authentication is required", scheme="Bearer")
+    assert build_challenge(OFF, error) == (
+        'Bearer realm="api", error="insufficient_user_authentication", '
+        'error_description="More recent authentication is required", max_age="5"')
+
+
+def test_step_up_with_both_parameters_space_separates_the_acr_values():
+    error = InsufficientUserAuthenticationError(["urn:gold", "urn:silver"], 300, scheme="Bearer")
+    assert build_challenge(ALLOWED, error) == (
+        'Bearer realm="api", error="insufficient_user_authentication", '
+        'error_description="A stronger or more recent authentication is required", '
+        'acr_values="urn:gold urn:silver", max_age="300", DPoP algs="ES256"')
+
+
+def test_step_up_goes_on_dpop_for_a_dpop_request():
+    error = InsufficientUserAuthenticationError(["urn:gold"], None, "A stronger authentication is required",
+                                                scheme="DPoP")
+    assert build_challenge(ALLOWED, error) == (
+        'Bearer realm="api", DPoP algs="ES256", error="insufficient_user_authentication", '
+        'error_description="A stronger authentication is required", acr_values="urn:gold"')
+
+
+def test_step_up_in_required_mode():
+    error = InsufficientUserAuthenticationError((), 60, "A more recent authentication is required", scheme="DPoP")
+    assert build_challenge(REQUIRED, error) == (
+        'DPoP algs="ES256", error="insufficient_user_authentication", '
+        'error_description="A more recent authentication is required", max_age="60"')
+
+
+def test_an_acr_value_cannot_break_out_of_its_quotes():
+    error = InsufficientUserAuthenticationError(['urn:"x"\\y'], None, scheme="Bearer")
+    assert build_challenge(OFF, error).endswith(', acr_values="urn:xy"')

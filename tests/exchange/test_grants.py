@@ -586,3 +586,32 @@ def test_no_token_or_secret_in_any_log_record_or_message(auth0_tenant, caplog):
     assert len(logged) >= len(answers)
     for text in messages + logged:
         assert token not in text and "test-client-secret" not in text
+
+
+# -- organization (Auth0 Organizations) ---------------------------------------------------------------------------
+
+def test_profile_exchange_for_an_organization_id(legacy_profile):
+    result = get_api_client().get_token_by_exchange_profile("legacy-abc", LEGACY_TYPE, audience=CALENDAR,
+                                                            organization="org_abc123")
+    assert (sent_pairs(legacy_profile)[-1], claims_of(result["access_token"]).get("org_id")) == (
+        ("organization", "org_abc123"), "org_abc123")
+
+
+def test_profile_exchange_for_an_organization_name(legacy_profile):
+    result = get_api_client().get_token_by_exchange_profile("legacy-abc", LEGACY_TYPE, organization="Acme")
+    claims = claims_of(result["access_token"])
+    assert (sent_pairs(legacy_profile)[-1], claims["org_name"], claims["org_id"].startswith("org_")) == (
+        ("organization", "Acme"), "acme", True)
+
+
+def test_profile_exchange_without_an_organization_sends_none(legacy_profile):
+    get_api_client().get_token_by_exchange_profile("legacy-abc", LEGACY_TYPE, audience=CALENDAR)
+    assert "organization" not in dict(sent_pairs(legacy_profile))
+
+
+@pytest.mark.parametrize("organization", [5, ["org_a"], {"id": "org_a"}])
+def test_profile_exchange_refuses_an_organization_that_is_not_a_string(legacy_profile, organization):
+    with pytest.raises(GetTokenByExchangeProfileError) as caught:
+        get_api_client().get_token_by_exchange_profile("legacy-abc", LEGACY_TYPE, organization=organization)
+    assert ((caught.value.get_status_code(), caught.value.get_error_description()), len(legacy_profile.responses.calls)
+            ) == ((400, "organization must be a string"), 0)
