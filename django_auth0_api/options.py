@@ -254,6 +254,8 @@ _CLAIM_SCALARS = (str, int, float)
 
 def _claim_values(value) -> tuple[tuple[str, tuple], ...]:
     """`{"claim": value or [values]}` as `((claim, (values...)), ...)`."""
+    if isinstance(value, tuple) and all(isinstance(rule, tuple) and len(rule) == 2 for rule in value):
+        value = dict(value)  # already normalized: `dataclasses.replace` runs __post_init__ again
     if not isinstance(value, Mapping):
         raise ConfigurationError("required_claim_values must be a dict of claim names to values")
     rules = []

@@ -218,3 +218,14 @@ def test_required_claim_values_become_rules():
 def test_required_claim_values_that_make_no_rule_are_refused(values):
     with pytest.raises(ConfigurationError):
         ApiClientOptions(domain="t.auth0.com", audience="a", required_claim_values=values)
+
+
+def test_replace_keeps_the_normalized_claim_values():
+    import dataclasses
+
+    from django_auth0_api.options import ApiClientOptions
+
+    options = ApiClientOptions(domain="tenant.example.auth0.com", audience="https://api.example.com",
+                               required_claim_values={"tier": "gold", "groups": ["a", "b"]})
+    replaced = dataclasses.replace(options, exchange_cache=False)
+    assert replaced.required_claim_values == options.required_claim_values
