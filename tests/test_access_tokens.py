@@ -414,7 +414,8 @@ def test_a_nested_act_is_accepted(auth0_tenant, api_client):
 
 
 @pytest.mark.parametrize("act", [
-    "svc", ["svc"], 5, None, {}, {"sub": ""}, {"sub": 5}, {"client_id": "svc"},
+    "svc", ["svc"], 5, None, {}, {"sub": ""}, {"sub": 5}, {"client_id": "svc"}, {"sub": "   "},
+    {"sub": "svc-1", "act": {"sub": " \t"}},
     {"sub": "svc-1", "act": {"sub": ""}},
     {"sub": "svc-1", "act": {"sub": "svc-2", "act": "svc-3"}},
     {"sub": "svc-1", "act": {"sub": "svc-2", "act": {"no_sub": True}}},
