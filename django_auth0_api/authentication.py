@@ -5,10 +5,9 @@ from __future__ import annotations
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
-from .challenges import build_challenge
-from .conf import get_options
-from .errors import BaseAuthError, ServiceUnavailableError
-from .request_auth import authenticate_request, failure_of, user_for
+from .conf import get_api_client
+from .errors import BaseAuthError, ConfigurationError, ServiceUnavailableError
+from .request_auth import authenticate_request, configuration_failure_body, failure_of, headers_of, user_for
 
 
 class AuthenticationRefused(exceptions.AuthenticationFailed):
@@ -17,7 +16,7 @@ class AuthenticationRefused(exceptions.AuthenticationFailed):
     def __init__(self, error: BaseAuthError):
         super().__init__(error.get_error_description(), error.get_error_code() or "not_authenticated")
         self.status_code = error.get_status_code()
-        headers = error.get_headers(get_options())
+        headers = headers_of(error)
         self._challenge = headers.get("WWW-Authenticate")
         self.dpop_nonce = headers.get("DPoP-Nonce")
 
@@ -41,7 +40,20 @@ class VerificationUnavailable(exceptions.APIException):
         self.wait = error.retry_after  # DRF turns this into Retry-After
 
 
+class ConfigurationFailure(exceptions.APIException):
+    """The API is misconfigured: 500, with the fixed body of the README's "Errors"."""
+
+    status_code = 500
+    default_code = "invalid_configuration"
+
+    def __init__(self, error: ConfigurationError):
+        body = configuration_failure_body(error)
+        super().__init__(body["error_description"], body["error"])
+
+
 def as_drf_exception(error: BaseAuthError) -> exceptions.APIException:
+    if isinstance(error, ConfigurationError):
+        return ConfigurationFailure(error)
     if isinstance(error, ServiceUnavailableError):
         return VerificationUnavailable(error)
     return AuthenticationRefused(error)
@@ -58,4 +70,9 @@ class Auth0Authentication(BaseAuthentication):
         return user_for(request, token), token
 
     def authenticate_header(self, request):
-        return build_challenge(get_options(), failure_of(request))
+        failure = failure_of(request)
+        if isinstance(failure, ConfigurationError):
+            return None  # a 500, not a challenge
+        if failure is not None and failure.challenge is not None:
+            return failure.challenge(failure)
+        return get_api_client().challenge(failure)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial, wraps
 from typing import Any
 
 from .access_tokens import AccessTokenVerifier
+from .challenges import build_challenge
 from .claims import bound_key_of, copy_json, missing_claims
 from .dpop import DpopVerifier
 from .errors import (
@@ -19,16 +21,34 @@ from .options import ApiClientOptions
 from .verified_token import VerifiedToken
 
 
+def _with_challenge(method):
+    """Every `BaseAuthError` the method raises answers with this client's challenge."""
+
+    @wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except BaseAuthError as exc:
+            exc.answered_by(self.challenge)
+            raise
+
+    return wrapper
+
+
 class ApiClient:
     def __init__(self, options: ApiClientOptions):
         if not isinstance(options, ApiClientOptions):
             raise TypeError("ApiClient needs ApiClientOptions")
         self.options = options
+        # `challenge(error)`: this client's WWW-Authenticate (its realm, DPoP
+        # mode and algorithms), handed to each error it raises.
+        self.challenge: Callable[[BaseAuthError], str] = partial(build_challenge, options)
         self.tokens = AccessTokenVerifier(options)
         self.dpop = DpopVerifier(options)
         self._exchanger = None
 
     # -- verification -------------------------------------------------------
+    @_with_challenge
     def verify_access_token(self, access_token: str, required_claims=None) -> dict[str, Any]:
         """The verified claims (a fresh dict) of a raw access token."""
         claims = self.tokens.verify(access_token)
@@ -37,6 +57,7 @@ class ApiClient:
             raise VerifyAccessTokenError("Required claims are missing: " + " ".join(missing))
         return copy_json(claims)  # deep: nested claims must not alias the verified-token cache
 
+    @_with_challenge
     def verify_dpop_proof(self, access_token: str, proof: str, http_method: str, http_url: str) -> dict[str, Any]:
         """The proof's claims, checked against the token (verified too) and its binding."""
         for name, value in (("access_token", access_token), ("proof", proof),
@@ -56,6 +77,7 @@ class ApiClient:
         context = {"request_url": http_url, "request_headers": headers}
         return dict(self.authenticate(headers, http_method, http_url, context).claims)
 
+    @_with_challenge
     def authenticate(
         self,
         headers,
@@ -88,7 +110,7 @@ class ApiClient:
             url = http_url() if callable(http_url) else http_url
             proof_claims = self._verify_bound(credentials.token, claims, credentials.proofs[0], http_method, url)
         except BaseAuthError as exc:
-            exc.with_scheme(scheme)
+            exc.with_scheme(scheme).answered_by(self.challenge)
             raise
         return VerifiedToken(credentials.token, claims, scheme, proof_claims)
 

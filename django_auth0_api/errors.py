@@ -7,6 +7,7 @@ token, a proof, a claim value or a secret, so they are safe to send and log.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 # RFC 6749 §5.2 and RFC 6750 §3: `error` and `error_description` are printable
 # ASCII without `"` and `\`, so they need no escaping and cannot break out of
@@ -20,7 +21,14 @@ def error_text(value: str) -> str:
 
 
 class BaseAuthError(Exception):
-    """An authentication or authorization failure with its HTTP answer."""
+    """An authentication or authorization failure with its HTTP answer.
+
+    Plain data: the error knows its status, code and description; its
+    `WWW-Authenticate` challenge comes from the `ApiClient` that raised it,
+    which hands over its own challenge builder (`answered_by`). An error
+    that no client raised has no challenge, so `get_headers()` never needs
+    Django's settings.
+    """
 
     status_code = 401
     error_code: str | None = None
@@ -30,7 +38,14 @@ class BaseAuthError(Exception):
         self.description = description or self.default_description
         # The scheme the client used; the challenge puts the error on it.
         self.scheme = scheme
+        # `challenge(error) -> header value`, set by the raising client.
+        self.challenge: Callable[[BaseAuthError], str] | None = None
+        self.message = self.description  # upstream's name for it
         super().__init__(self.description)
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
 
     def get_status_code(self) -> int:
         return self.status_code
@@ -41,12 +56,17 @@ class BaseAuthError(Exception):
     def get_error_description(self) -> str:
         return self.description
 
-    def get_headers(self, options=None) -> dict[str, str]:
-        """`WWW-Authenticate` (and subclasses' extras) for this error."""
-        from .challenges import build_challenge
-        from .conf import get_options
+    def get_headers(self) -> dict[str, str]:
+        """`WWW-Authenticate` from the raising client's options (and subclasses' extras)."""
+        if self.challenge is None:
+            return {}
+        return {"WWW-Authenticate": self.challenge(self)}
 
-        return {"WWW-Authenticate": build_challenge(options or get_options(), self)}
+    def answered_by(self, challenge: Callable[[BaseAuthError], str] | None) -> BaseAuthError:
+        """Keep the challenge builder of the client that raised this error (the first one wins)."""
+        if self.challenge is None:
+            self.challenge = challenge
+        return self
 
     def with_scheme(self, scheme: str | None) -> BaseAuthError:
         if self.scheme is None:
@@ -96,8 +116,8 @@ class UseDpopNonceError(BaseAuthError):
         self.nonce = nonce
         super().__init__(description, scheme=scheme)
 
-    def get_headers(self, options=None) -> dict[str, str]:
-        headers = super().get_headers(options)
+    def get_headers(self) -> dict[str, str]:
+        headers = super().get_headers()
         headers["DPoP-Nonce"] = self.nonce
         return headers
 
@@ -119,7 +139,7 @@ class ServiceUnavailableError(BaseAuthError):
     default_description = "Verification is temporarily unavailable"
     retry_after = 30
 
-    def get_headers(self, options=None) -> dict[str, str]:
+    def get_headers(self) -> dict[str, str]:
         # Not an authentication challenge: the credentials may be fine.
         return {"Retry-After": str(self.retry_after)}
 
@@ -130,8 +150,28 @@ class KeysUnavailableError(ServiceUnavailableError):
     default_description = "Signing keys are temporarily unavailable"
 
 
-class ConfigurationError(ValueError):
-    """The settings or options are wrong: a programming error, raised loudly."""
+class ConfigurationError(BaseAuthError, ValueError):
+    """The settings or options are wrong: the server's fault, never the caller's.
+
+    Raised loudly where options are built; a Django face that meets one
+    answers 500 with a fixed description and logs it (README "Errors").
+    Still a `ValueError`, as it was before it became a `BaseAuthError`.
+    """
+
+    status_code = 500
+    error_code = "invalid_configuration"
+    default_description = "The API's authentication is misconfigured"
+
+    def get_headers(self) -> dict[str, str]:
+        return {}  # not a challenge: no credentials would help
+
+
+class DomainsResolverError(ConfigurationError):
+    """The `DOMAINS` resolver raised, or returned something that is not a
+    list of non-empty domain strings."""
+
+    error_code = "domains_resolver_error"
+    default_description = "The DOMAINS resolver failed"
 
 
 class ApiError(BaseAuthError):
@@ -160,7 +200,7 @@ class ApiError(BaseAuthError):
     def get_error_description(self) -> str:
         return self.message
 
-    def get_headers(self, options=None) -> dict[str, str]:
+    def get_headers(self) -> dict[str, str]:
         return {"Retry-After": self.retry_after} if self.retry_after else {}
 
 

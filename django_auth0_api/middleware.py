@@ -10,9 +10,15 @@ from __future__ import annotations
 from django.utils.cache import patch_vary_headers
 
 from .conf import get_options
-from .errors import ApiError, BaseAuthError
+from .errors import ApiError, BaseAuthError, ConfigurationError
 from .nonces import current_nonce
-from .request_auth import attach, authenticate_request, error_response, exchange_failure_response
+from .request_auth import (
+    attach,
+    authenticate_request,
+    configuration_failure,
+    error_response,
+    exchange_failure_response,
+)
 
 
 class Auth0Middleware:
@@ -41,4 +47,6 @@ class Auth0Middleware:
         # `django_auth0_api.drf.exception_handler` answers for DRF views.
         if isinstance(exception, ApiError):
             return exchange_failure_response(exception)
+        if isinstance(exception, ConfigurationError):  # e.g. get_api_client() in the view
+            return error_response(configuration_failure(exception))
         return None

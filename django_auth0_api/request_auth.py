@@ -7,13 +7,24 @@ verified once and its DPoP proof consumed once however many of them run.
 
 from __future__ import annotations
 
+import logging
+import threading
+
 from django.http import JsonResponse
 from django.utils.functional import SimpleLazyObject
 
 from .conf import get_api_client, get_options
-from .errors import ApiError, BaseAuthError, InvalidAuthSchemeError, MissingAuthorizationError
+from .errors import (
+    ApiError,
+    BaseAuthError,
+    ConfigurationError,
+    InvalidAuthSchemeError,
+    MissingAuthorizationError,
+)
 from .headers import parse_credentials, split_header
 from .users import resolve_user
+
+logger = logging.getLogger("django_auth0_api")
 
 _OUTCOME = "_auth0_outcome"
 _USER = "_auth0_user"
@@ -43,7 +54,13 @@ def failure_of(request) -> BaseAuthError | None:
 
 
 def _verify(http_request):
-    client = get_api_client()
+    try:
+        client = get_api_client()
+    except (BaseAuthError, TypeError, ValueError) as exc:
+        # Settings that make no client (an empty AUDIENCE is a
+        # MissingRequiredArgumentError, as upstream raises it): the server's
+        # fault, never the caller's 400 or 401.
+        return configuration_failure(exc)
     context = None
     if callable(client.options.domains) or isinstance(client.options.domains, str):
         context = {"request_url": http_request.build_absolute_uri(), "request_headers": http_request.headers}
@@ -57,8 +74,42 @@ def _verify(http_request):
                                                context)
     except (MissingAuthorizationError, InvalidAuthSchemeError):
         return None
+    except ConfigurationError as exc:  # e.g. a DOMAINS resolver that failed
+        return configuration_failure(exc)
     except BaseAuthError as exc:
         return exc
+
+
+# -- configuration errors ---------------------------------------------------
+
+_logged_lock = threading.Lock()
+_logged: set[tuple[str, str]] = set()
+_MAX_LOGGED = 64
+
+
+def configuration_failure(exc: BaseException) -> ConfigurationError:
+    """The 500 a face answers for `exc`, a configuration fault, logged once per
+    process and kind: a misconfigured API fails every request, and one log
+    line says it as well as a million."""
+    failure = exc if isinstance(exc, ConfigurationError) else ConfigurationError()
+    if failure is not exc:
+        failure.__cause__ = exc
+    what = (type(exc).__name__, str(exc) if isinstance(exc, BaseAuthError) else "")
+    with _logged_lock:
+        first = what not in _logged and len(_logged) < _MAX_LOGGED
+        if first:
+            _logged.add(what)
+    if first:
+        # The library's messages name settings, never their values, so they are
+        # safe to log; other exceptions (a resolver's) are logged by type only.
+        logger.error("auth0: configuration error %s %s; answering 500 until it is fixed", *what)
+    return failure
+
+
+def configuration_failure_body(error: BaseAuthError) -> dict:
+    # A fixed description: what is wrong is for the server's log, not the client.
+    return {"error": error.get_error_code() or "invalid_configuration",
+            "error_description": ConfigurationError.default_description}
 
 
 def user_for(request, token):
@@ -77,12 +128,22 @@ def attach(request, token) -> None:
     request.user = SimpleLazyObject(lambda: user_for(request, token))
 
 
+def headers_of(error: BaseAuthError) -> dict[str, str]:
+    """The error's headers; one a face made itself (no credentials, a missing
+    scope) answers with the challenge of the settings' client."""
+    if error.challenge is None and not isinstance(error, (ConfigurationError, ApiError)):
+        error.answered_by(get_api_client().challenge)
+    return error.get_headers()
+
+
 def error_response(error: BaseAuthError) -> JsonResponse:
-    """`{"error", "error_description"}` with the status and headers of SPEC §4."""
+    """`{"error", "error_description"}` with the status and headers of the README's table."""
+    if isinstance(error, ConfigurationError):
+        return JsonResponse(configuration_failure_body(error), status=500)
     code = error.get_error_code() or ("temporarily_unavailable" if error.get_status_code() == 503 else "unauthorized")
     response = JsonResponse({"error": code, "error_description": error.get_error_description()},
                             status=error.get_status_code())
-    for name, value in error.get_headers(get_options()).items():
+    for name, value in headers_of(error).items():
         response[name] = value
     return response
 
@@ -90,7 +151,10 @@ def error_response(error: BaseAuthError) -> JsonResponse:
 def exchange_failure(exc: ApiError) -> tuple[int, dict, dict]:
     """(status, body, headers) for a token exchange that failed inside a view:
     a gateway failure of this API, not the caller's (their token was
-    verified). A rate limit asks them to wait."""
+    verified). A rate limit asks them to wait; an exchange this API is not
+    configured for is its own 500."""
+    if exc.get_error_code() == "invalid_configuration":
+        return 500, configuration_failure_body(configuration_failure(exc)), {}
     body = {"error": "token_exchange_failed", "error_description": exc.get_error_description(),
             "exchange_error": exc.get_error_code()}
     if exc.get_status_code() in (429, 503):

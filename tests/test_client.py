@@ -22,7 +22,7 @@ def answer(api_client, headers, method="GET", url=URL):
         api_client.verify_request(headers, method, url)
     error = caught.value
     return (error.get_status_code(), error.get_error_code(), error.get_error_description(),
-            error.get_headers(api_client.options).get("WWW-Authenticate"))
+            error.get_headers().get("WWW-Authenticate"))
 
 
 def test_the_constructor_needs_options():
