@@ -20,7 +20,7 @@ from . import jws
 from .bounded_cache import BoundedCache
 from .claims import audience_matches, is_numeric_date, missing_claims
 from .delegation import MalformedActClaim, validate_act
-from .errors import ConfigurationError, VerifyAccessTokenError
+from .errors import ConfigurationError, DomainsResolverError, VerifyAccessTokenError
 from .keys import IssuerKeys
 from .options import issuer_for
 
@@ -37,8 +37,9 @@ class AccessTokenVerifier:
         self.options = options
         self._issuers: dict[str, IssuerKeys] = {}
         self._issuers_lock = threading.Lock()
-        self._verified = BoundedCache(VERIFIED_CACHE_SIZE)
-        self._headers = BoundedCache(_HEADER_CACHE_SIZE)
+        # `cache_max_entries` bounds each memo of this client (upstream's knob).
+        self._verified = BoundedCache(options.cache_max_entries or VERIFIED_CACHE_SIZE)
+        self._headers = BoundedCache(options.cache_max_entries or _HEADER_CACHE_SIZE)
         self._resolver: Callable | None = None
 
     # -- entry point ------------------------------------------------------
@@ -156,12 +157,18 @@ class AccessTokenVerifier:
             resolver = self._resolver = import_string(domains) if isinstance(domains, str) else domains
         try:
             listed = resolver(context)
-            return tuple(issuer_for(d, self.options.allow_insecure_http) for d in listed or ())
-        except ConfigurationError:
-            return ()
         except Exception as exc:
-            # The resolver sees attacker-chosen input (`unverified_iss`): its
-            # failure refuses the token rather than answering 500. Only the
-            # exception's type is logged: its text may quote the request.
-            logger.error("auth0: the DOMAINS resolver raised %s; issuer refused", type(exc).__name__)
-            return ()
+            # A broken resolver is the server's fault, not the token's: a 500
+            # (DomainsResolverError), never a 401. Only the exception's type is
+            # kept: its text may quote the request (`unverified_iss`).
+            raise DomainsResolverError(f"The DOMAINS resolver raised {type(exc).__name__}") from None
+        # An empty list is an answer (no tenant serves this request: 401), not a fault.
+        if not isinstance(listed, (list, tuple)):
+            raise DomainsResolverError("The DOMAINS resolver must return a list of domains")
+        if not all(isinstance(domain, str) and domain.strip() for domain in listed):
+            raise DomainsResolverError("The DOMAINS resolver must return a list of non-empty strings")
+        try:
+            return tuple(issuer_for(d, self.options.allow_insecure_http) for d in listed)
+        except ConfigurationError:
+            raise DomainsResolverError("The DOMAINS resolver returned a domain that is not a host name "
+                                       "or an https URL") from None

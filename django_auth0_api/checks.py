@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
 from .conf import get_settings
-from .errors import ConfigurationError
+from .errors import BaseAuthError, ConfigurationError
 from .options import SETTING_NAMES, ApiClientOptions
 
 _P = "django_auth0_api."
@@ -23,7 +23,7 @@ EXPECTED_TYPES = {
     "CLIENT_ID": (str,), "CLIENT_SECRET": (str,), "CLIENT_AUTH_METHOD": (str,),
     "CLIENT_ASSERTION_KEY": (str,), "CACHE_ALIAS": (str,), "CACHE_TTL": (Real,),
     "JWKS_REFETCH_COOLDOWN": (Real,), "HTTP_TIMEOUT": (Real,), "ALLOW_INSECURE_HTTP": (bool,),
-    "USER_RESOLVER": (str,), "EXCHANGE_CACHE": (bool,),
+    "USER_RESOLVER": (str,), "EXCHANGE_CACHE": (bool,), "CACHE_MAX_ENTRIES": (int,),
 }
 _CALLABLE_OK = {"DOMAINS", "USER_RESOLVER"}
 
@@ -58,7 +58,7 @@ def check_settings(app_configs=None, **kwargs):
         return messages
     try:
         options = ApiClientOptions.from_settings(get_settings())
-    except (ConfigurationError, TypeError) as exc:
+    except (BaseAuthError, TypeError) as exc:  # ConfigurationError, or a missing AUDIENCE
         return messages + [Error(f"AUTH0_API is invalid: {exc}", hint="See the README's settings table.",
                                  id=_P + "E003")]
     return (messages + _check_cache(options) + _check_nonce_handler(options) + _check_resolver(options)

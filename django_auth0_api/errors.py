@@ -210,3 +210,32 @@ class GetTokenByExchangeProfileError(ApiError):
 
 class GetAccessTokenForConnectionError(ApiError):
     """A Token Vault (connection) exchange failed."""
+
+
+def _missing_argument(error: ApiError, argument: str) -> None:
+    # Both faces at once: upstream's MissingRequiredArgumentError (400
+    # invalid_request, `argument`) and this exchange's ApiError, which the
+    # DRF handler and the middleware answer.
+    BaseAuthError.__init__(error, f"Missing required argument: {argument}")
+    error.argument = argument
+    error.code, error.status_code, error.retry_after, error.cause = "invalid_request", 400, None, None
+
+
+class MissingExchangeArgumentError(GetTokenByExchangeProfileError, MissingRequiredArgumentError):
+    """An On-Behalf-Of or Custom Token Exchange call lacks a required argument."""
+
+    def __init__(self, argument: str):
+        _missing_argument(self, argument)
+
+
+class MissingConnectionArgumentError(GetAccessTokenForConnectionError, MissingRequiredArgumentError):
+    """A Token Vault call lacks a required argument (`connection`, `access_token`)."""
+
+    def __init__(self, argument: str):
+        _missing_argument(self, argument)
+
+
+MISSING_ARGUMENT_ERRORS: dict[type[ApiError], type[ApiError]] = {
+    GetTokenByExchangeProfileError: MissingExchangeArgumentError,
+    GetAccessTokenForConnectionError: MissingConnectionArgumentError,
+}

@@ -132,7 +132,8 @@ def test_missing_client_credentials_exit_1(auth0_tenant, settings):
     settings.AUTH0_API = auth0_tenant.settings(CLIENT_ID=None)
     error = failing("auth0_token_exchange", "--subject-token", auth0_tenant.mint_token(), "--audience", CALENDAR)
     assert (error.returncode, str(error)) == (
-        1, "token exchange is not possible: Token exchange needs CLIENT_ID (a confidential client of the tenant)")
+        1, "token exchange is not possible: Token exchange needs client credentials: configure client_id and "
+           "client_secret (CLIENT_ID, CLIENT_SECRET) of a confidential client")
 
 
 @pytest.mark.parametrize("args, stdin, message", [
@@ -239,7 +240,7 @@ def test_check_exits_1_when_the_exchange_client_is_misconfigured(auth0_tenant, s
 def test_check_exits_1_on_invalid_settings(auth0_tenant, settings):
     settings.AUTH0_API = {"DOMAIN": auth0_tenant.domain}
     error = failing("auth0_check")
-    assert (error.returncode, str(error)) == (1, "AUTH0_API is invalid: audience is required")
+    assert (error.returncode, str(error)) == (1, "AUTH0_API is invalid: Missing required argument: audience")
 
 
 def test_check_with_only_a_domains_resolver_needs_domain_arguments(auth0_tenant, settings):
@@ -253,8 +254,9 @@ def test_check_with_only_a_domains_resolver_needs_domain_arguments(auth0_tenant,
 
 def test_check_reports_an_exchange_client_without_domain(auth0_tenant, settings):
     settings.AUTH0_API = auth0_tenant.settings(DOMAIN=None, DOMAINS=[auth0_tenant.domain])
-    assert check_problem() == (
-        1, "problem: token exchange: Token exchange needs DOMAIN: the tenant whose token endpoint is used\n")
+    error = failing("auth0_check")
+    assert (error.returncode, str(error)) == (
+        1, "AUTH0_API is invalid: The 'domain' option (DOMAIN) is required when 'client_id' is configured")
 
 
 def test_manage_py_check_of_an_unreachable_tenant_exits_1_without_a_traceback(refusing_port):

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_auth0_api import http, jws
 from django_auth0_api.client_auth import ClientAuthentication
 from django_auth0_api.conf import get_options
-from django_auth0_api.errors import ConfigurationError
+from django_auth0_api.errors import BaseAuthError, ConfigurationError
 from django_auth0_api.options import is_allowed_endpoint, issuer_for
 
 from ._usage import UsageErrorsExit2
@@ -28,7 +28,7 @@ class Command(UsageErrorsExit2, BaseCommand):
     def handle(self, *args, **options):
         try:
             settings = get_options()
-        except (ConfigurationError, TypeError) as exc:
+        except (BaseAuthError, TypeError) as exc:  # ConfigurationError, or a missing AUDIENCE
             raise CommandError(f"AUTH0_API is invalid: {exc}", returncode=1) from None
         self.problems: list[str] = []
         self.settings = settings
