@@ -119,6 +119,9 @@ class AccessTokenVerifier:
             raise VerifyAccessTokenError("Expiration time is missing or malformed")
         if now >= exp + leeway:
             raise VerifyAccessTokenError("Token has expired")
+        # RFC 9068 §2.2: `iat` is required in a JWT access token, as `exp` is.
+        if "iat" not in claims:
+            raise VerifyAccessTokenError("Issued-at time is missing")
         for name, problem in (("nbf", "Token is not yet valid"), ("iat", "Token is issued in the future")):
             if name in claims:
                 if not is_numeric_date(claims[name]):
@@ -132,9 +135,12 @@ class AccessTokenVerifier:
             raise VerifyAccessTokenError("Required claims are missing: " + " ".join(missing))
         if "scope" in claims and not isinstance(claims["scope"], str):
             raise VerifyAccessTokenError("Claim scope is malformed")
-        cnf = claims.get("cnf")
-        if cnf is not None and not (isinstance(cnf, dict) and isinstance(cnf.get("jkt"), str) and cnf["jkt"]):
-            raise VerifyAccessTokenError("Claim cnf is malformed")
+        # RFC 7800 §3.1: a present `cnf` is an object; `"cnf": null` binds the
+        # token to nothing, so it is malformed rather than a Bearer token.
+        if "cnf" in claims:
+            cnf = claims["cnf"]
+            if not (isinstance(cnf, dict) and isinstance(cnf.get("jkt"), str) and cnf["jkt"]):
+                raise VerifyAccessTokenError("Claim cnf is malformed")
         try:
             validate_act(claims)
         except MalformedActClaim:
