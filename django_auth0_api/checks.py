@@ -111,7 +111,7 @@ def _check_resolver(options):
 def _check_exchange_client(options):
     """A client configured for exchanges must be able to authenticate: find out
     now, not at the first exchange in production."""
-    from .client_auth import ClientAuthentication
+    from .exchange.client_auth import ClientAuthentication
 
     if not (options.client_id or options.client_secret or options.client_assertion_key):
         return []

@@ -6,17 +6,17 @@ from collections.abc import Callable
 from functools import partial, wraps
 from typing import Any
 
-from .access_tokens import AccessTokenVerifier
-from .challenges import build_challenge
-from .claims import bound_key_of, copy_json, missing_claims
-from .dpop import DpopVerifier
+from .core.access_tokens import AccessTokenVerifier
+from .core.challenges import build_challenge
+from .core.claims import bound_key_of, copy_json, missing_claims
+from .core.credentials import Credentials, read_credentials
+from .core.dpop import DpopVerifier
 from .errors import (
     BaseAuthError,
     InvalidRequestError,
     MissingRequiredArgumentError,
     VerifyAccessTokenError,
 )
-from .headers import Credentials, read_credentials
 from .options import ApiClientOptions
 from .verified_token import VerifiedToken
 
@@ -43,15 +43,15 @@ class ApiClient:
         # `challenge(error)`: this client's WWW-Authenticate (its realm, DPoP
         # mode and algorithms), handed to each error it raises.
         self.challenge: Callable[[BaseAuthError], str] = partial(build_challenge, options)
-        self.tokens = AccessTokenVerifier(options)
-        self.dpop = DpopVerifier(options)
+        self.token_verifier = AccessTokenVerifier(options)
+        self.dpop_verifier = DpopVerifier(options)
         self._exchanger = None
 
     # -- verification -------------------------------------------------------
     @_with_challenge
     def verify_access_token(self, access_token: str, required_claims=None) -> dict[str, Any]:
         """The verified claims (a fresh dict) of a raw access token."""
-        claims = self.tokens.verify(access_token)
+        claims = self.token_verifier.verify(access_token)
         missing = missing_claims(claims, required_claims) if required_claims else None
         if missing:
             raise VerifyAccessTokenError("Required claims are missing: " + " ".join(missing))
@@ -65,7 +65,7 @@ class ApiClient:
             if not value:
                 raise MissingRequiredArgumentError(name)
         try:
-            claims = self.tokens.verify(access_token)
+            claims = self.token_verifier.verify(access_token)
             return dict(self._verify_bound(access_token, claims, proof, http_method, http_url))
         except BaseAuthError as exc:
             exc.with_scheme("DPoP")  # the token came with a proof: its challenge is DPoP's
@@ -98,7 +98,7 @@ class ApiClient:
     ) -> VerifiedToken:
         scheme = credentials.scheme
         try:
-            claims = self.tokens.verify(credentials.token, context)
+            claims = self.token_verifier.verify(credentials.token, context)
             if scheme == "Bearer":
                 if bound_key_of(claims) is not None:
                     raise VerifyAccessTokenError("DPoP-bound token sent as a Bearer token")
@@ -119,15 +119,15 @@ class ApiClient:
         jkt = bound_key_of(claims)
         if jkt is None:
             raise VerifyAccessTokenError("Access token is not DPoP-bound")
-        return self.dpop.verify(proof, token, http_method, http_url, jkt)
+        return self.dpop_verifier.verify(proof, token, http_method, http_url, jkt)
 
     # -- token exchange -------------------------------------------------------
     @property
     def exchanger(self):
         if self._exchanger is None:
-            from .exchange import TokenExchanger
+            from .exchange.grants import TokenExchanger
 
-            self._exchanger = TokenExchanger(self.options, self.tokens)
+            self._exchanger = TokenExchanger(self.options, self.token_verifier)
         return self._exchanger
 
     def get_token_on_behalf_of(self, access_token: str, audience: str, scope: str | None = None) -> dict[str, Any]:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from django.utils.cache import patch_vary_headers
 
 from .conf import get_options
+from .core.nonces import current_nonce
 from .errors import ApiError, BaseAuthError, ConfigurationError
-from .nonces import current_nonce
 from .request_auth import (
     attach,
     authenticate_request,

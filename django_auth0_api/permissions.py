@@ -9,8 +9,8 @@ from __future__ import annotations
 from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 
-from .challenges import build_challenge
 from .conf import get_options
+from .core.challenges import build_challenge
 from .errors import InsufficientScopeError
 from .verified_token import VerifiedToken
 

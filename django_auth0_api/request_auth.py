@@ -14,6 +14,7 @@ from django.http import JsonResponse
 from django.utils.functional import SimpleLazyObject
 
 from .conf import get_api_client, get_options
+from .core.credentials import parse_credentials, split_header
 from .errors import (
     ApiError,
     BaseAuthError,
@@ -21,7 +22,6 @@ from .errors import (
     InvalidAuthSchemeError,
     MissingAuthorizationError,
 )
-from .headers import parse_credentials, split_header
 from .users import resolve_user
 
 logger = logging.getLogger("django_auth0_api")
@@ -165,3 +165,11 @@ def exchange_failure(exc: ApiError) -> tuple[int, dict, dict]:
 def exchange_failure_response(exc: ApiError) -> JsonResponse:
     status, body, headers = exchange_failure(exc)
     return JsonResponse(body, status=status, headers=headers)
+
+
+def authenticate(request):
+    """What `request` verified to, once per request (the README's "Any other
+    code"): its `VerifiedToken`, None without credentials, or the
+    `BaseAuthError` raised. Call this rather than `verify_request` on a request
+    the middleware or DRF may already have verified: a DPoP proof is consumed once."""
+    return authenticate_request(request)

@@ -17,8 +17,8 @@ from __future__ import annotations
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.permissions import AND
 
-from .challenges import offered_schemes
 from .conf import get_options
+from .core.challenges import offered_schemes
 from .permissions import TokenHasScope
 
 BEARER_SCHEME = "Auth0Bearer"

@@ -7,8 +7,8 @@ from dataclasses import FrozenInstanceError
 from types import MappingProxyType
 from typing import Any
 
-from .claims import bound_key_of, copy_json, permissions_of, scopes_of
-from .delegation import get_current_actor, get_delegation_chain
+from .core.claims import bound_key_of, copy_json, permissions_of, scopes_of
+from .core.delegation import get_current_actor, get_delegation_chain
 
 
 class VerifiedToken:

@@ -1,49 +1,9 @@
-"""Shared fixtures: the fake tenant comes from the package's own pytest plugin."""
+"""Shared fixtures (the fake tenant itself comes from the package's own pytest plugin);
+shared helpers live in tests/helpers.py."""
 
-# -- verifier-core helpers (tests/test_access_tokens.py, test_keys.py, ...) ----------------------
-
-import base64 as _base64
-import json as _json
 import tempfile
 
 import pytest
-from cryptography.hazmat.primitives import hashes as _hashes
-from cryptography.hazmat.primitives.asymmetric import padding as _padding
-
-BARE_CHALLENGE = 'Bearer realm="api", DPoP algs="ES256"'
-
-
-def b64url(data: bytes) -> str:
-    return _base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def segment(part) -> str:
-    """A JWS segment from raw bytes, or from anything JSON-serializable."""
-    raw = part if isinstance(part, bytes) else _json.dumps(part, separators=(",", ":")).encode("utf-8")
-    return b64url(raw)
-
-
-def sign_rs256(header, payload, private_key) -> str:
-    """A compact RS256 JWS made with `cryptography` alone (not the package's
-    signer), so a token can carry any header or payload bytes (NaN, arrays...)."""
-    signing_input = f"{segment(header)}.{segment(payload)}".encode("ascii")
-    signature = private_key.sign(signing_input, _padding.PKCS1v15(), _hashes.SHA256())
-    return f"{signing_input.decode('ascii')}.{b64url(signature)}"
-
-
-def bearer(token: str) -> dict:
-    """Django test-client kwargs for `Authorization: Bearer <token>`."""
-    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-
-
-def tenant_claims(tenant, **overrides) -> dict:
-    """A valid access-token payload for `tenant`, with overrides."""
-    import time as _time
-
-    now = int(_time.time())
-    claims = {"iss": tenant.issuer, "sub": "auth0|user-1", "aud": tenant.audience, "iat": now, "exp": now + 3600}
-    claims.update(overrides)
-    return claims
 
 
 @pytest.fixture

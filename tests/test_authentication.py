@@ -4,7 +4,7 @@ import json
 
 import pytest
 import requests
-from conftest import BARE_CHALLENGE, bearer
+from helpers import BARE_CHALLENGE, answer, bearer
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -48,9 +48,6 @@ def call(view, **headers):
     response.render()
     return response.status_code, json.loads(response.content)
 
-
-def answer(response):
-    return response.status_code, response.json(), response.get("WWW-Authenticate")
 
 
 # -- Auth0Authentication alone (no middleware) ---------------------------------------------------------------

@@ -15,7 +15,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from django_auth0_api import jws
+from django_auth0_api.core import jws
 
 CALENDAR = "https://calendar-api.example.com"
 MANAGE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "testproject", "manage.py")

@@ -4,8 +4,8 @@ import os
 import subprocess
 import sys
 
-from conftest import bearer
 from django.test import override_settings
+from helpers import bearer
 
 from django_auth0_api.conf import get_api_client, get_options, get_settings
 
@@ -14,8 +14,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def test_importing_the_package_touches_neither_settings_nor_network():
     # No DJANGO_SETTINGS_MODULE: reading a setting at import would raise ImproperlyConfigured.
-    code = ("import django_auth0_api, django_auth0_api.client, django_auth0_api.conf, django_auth0_api.keys, "
-            "django_auth0_api.access_tokens, django_auth0_api.middleware, django_auth0_api.checks, "
+    code = ("import django_auth0_api, django_auth0_api.client, django_auth0_api.conf, django_auth0_api.core.issuer, "
+            "django_auth0_api.core.access_tokens, django_auth0_api.middleware, django_auth0_api.checks, "
             "django_auth0_api.testing; print(django_auth0_api.ApiClient.__name__)")
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)

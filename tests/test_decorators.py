@@ -3,16 +3,11 @@
 import json
 
 import pytest
-from conftest import BARE_CHALLENGE, bearer
 from django.http import JsonResponse
 from django.test import RequestFactory
+from helpers import BARE_CHALLENGE, answer, bearer
 
 from django_auth0_api.decorators import auth0_required
-
-
-def answer(response):
-    return response.status_code, json.loads(response.content), response.get("WWW-Authenticate")
-
 
 MISSING = {"error": "unauthorized", "error_description": "Authorization header is missing"}
 INSUFFICIENT = {"error": "insufficient_scope", "error_description": "Token lacks the required scope"}

@@ -10,7 +10,7 @@ import pytest
 import requests
 from django.test import Client
 
-from django_auth0_api import jws
+from django_auth0_api.core import jws
 from django_auth0_api.testing import calls_to
 
 CALENDAR = "https://calendar-api.example.com"

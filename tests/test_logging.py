@@ -5,11 +5,11 @@ import logging
 
 import pytest
 import requests
-from conftest import bearer
 from django.core.cache.backends.locmem import LocMemCache
+from helpers import bearer
 
 from django_auth0_api.errors import BaseAuthError
-from django_auth0_api.testing import DpopKey, _rsa_key
+from django_auth0_api.testing import DpopKey, rsa_key
 
 FORMATTER = logging.Formatter("%(name)s %(levelname)s %(message)s")
 
@@ -46,7 +46,7 @@ def parts(token):
 def test_bad_tokens_leave_no_trace_in_the_logs(auth0_tenant, client, records):
     tokens = [
         auth0_tenant.mint_token(expires_in=-1),
-        auth0_tenant.mint_token(key=_rsa_key(7)),
+        auth0_tenant.mint_token(key=rsa_key(7)),
         auth0_tenant.mint_token(kid="unknown-kid-xyz"),
         auth0_tenant.mint_token(claims={"iss": "https://attacker.example.com/"}),
         auth0_tenant.mint_token(claims={"act": {"sub": ""}}),

@@ -6,7 +6,7 @@ import re
 
 import pytest
 import requests
-from conftest import BARE_CHALLENGE, b64url, bearer, segment, sign_rs256, tenant_claims
+from helpers import BARE_CHALLENGE, answer, b64url, bearer, segment, sign_rs256, tenant_claims
 
 # A WWW-Authenticate value made of challenges whose parameters are all quoted
 # printable ASCII without `"` or `\` (RFC 6750 §3).
@@ -14,9 +14,6 @@ _PARAM = r'[a-z_]+="[\x20\x21\x23-\x5b\x5d-\x7e]*"'
 _CHALLENGE = rf"(Bearer|DPoP) {_PARAM}(, {_PARAM})*"
 WELL_FORMED = re.compile(rf"{_CHALLENGE}(, {_CHALLENGE})*")
 
-
-def answer(response):
-    return response.status_code, response.json(), response.get("WWW-Authenticate")
 
 
 # -- no credentials --------------------------------------------------------------------------------------

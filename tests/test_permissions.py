@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from conftest import BARE_CHALLENGE, bearer
+from helpers import BARE_CHALLENGE, answer, bearer
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory
@@ -11,10 +11,6 @@ from rest_framework.views import APIView
 
 from django_auth0_api.authentication import Auth0Authentication
 from django_auth0_api.permissions import TokenHasPermission, TokenHasScope
-
-
-def answer(response):
-    return response.status_code, response.json(), response.get("WWW-Authenticate")
 
 
 def insufficient(scope, scheme="Bearer"):

@@ -1,9 +1,9 @@
 """django_auth0_api.users: `request.user` for a verified token, and USER_RESOLVER."""
 
 import pytest
-from conftest import bearer
 from django.http import JsonResponse
 from django.urls import path
+from helpers import bearer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 

@@ -23,8 +23,8 @@ from rest_framework.views import APIView
 
 from django_auth0_api import get_api_client
 from django_auth0_api.authentication import AuthenticationRefused
-from django_auth0_api.claims import audience_matches
 from django_auth0_api.conf import get_options
+from django_auth0_api.core.claims import audience_matches
 from django_auth0_api.errors import VerifyAccessTokenError
 from django_auth0_api.permissions import TokenHasScope
 

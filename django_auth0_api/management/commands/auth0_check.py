@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from django_auth0_api import http, jws
-from django_auth0_api.client_auth import ClientAuthentication
 from django_auth0_api.conf import get_options
+from django_auth0_api.core import http, jws
 from django_auth0_api.errors import BaseAuthError, ConfigurationError
+from django_auth0_api.exchange.client_auth import ClientAuthentication
 from django_auth0_api.options import is_allowed_endpoint, issuer_for
 
 from ._usage import UsageErrorsExit2

@@ -16,11 +16,11 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from django_auth0_api import jws
 from django_auth0_api.conf import get_api_client
-from django_auth0_api.delegation import get_delegation_chain
+from django_auth0_api.core import jws
+from django_auth0_api.core.delegation import get_delegation_chain
 from django_auth0_api.errors import ApiError, BaseAuthError, ConfigurationError, MissingRequiredArgumentError
-from django_auth0_api.exchange_arguments import check_subject_token
+from django_auth0_api.exchange.arguments import check_subject_token
 
 from ._usage import UsageErrorsExit2
 

@@ -1,0 +1,180 @@
+"""Access-token verification (RFC 9068 where it applies, SPEC §5).
+
+Everything that can be refused without the network is refused first: the
+shape, the size, the header, the algorithm and the issuer. A token already
+verified is served from a bounded in-process cache, with its time claims
+checked again on every hit.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.utils.module_loading import import_string
+
+from ..errors import ConfigurationError, DomainsResolverError, VerifyAccessTokenError
+from ..options import issuer_for
+from . import jws
+from .claims import audience_matches, is_numeric_date, missing_claims
+from .delegation import MalformedActClaim, validate_act
+from .issuer import IssuerDocuments
+from .memo import BoundedMemo
+
+MAX_TOKEN_LENGTH = 8 * 1024
+ACCEPTED_TYP = frozenset({"jwt", "at+jwt", "application/at+jwt"})
+VERIFIED_CACHE_SIZE = 4096
+_HEADER_CACHE_SIZE = 256
+
+logger = logging.getLogger("django_auth0_api")
+
+
+class AccessTokenVerifier:
+    def __init__(self, options):
+        self.options = options
+        self._issuers: dict[str, IssuerDocuments] = {}
+        self._issuers_lock = threading.Lock()
+        # `cache_max_entries` bounds each memo of this client (upstream's knob).
+        self._verified = BoundedMemo(options.cache_max_entries or VERIFIED_CACHE_SIZE)
+        self._headers = BoundedMemo(options.cache_max_entries or _HEADER_CACHE_SIZE)
+        self._resolver: Callable | None = None
+
+    # -- entry point ------------------------------------------------------
+    def verify(self, token, context: dict | None = None) -> dict[str, Any]:
+        """The verified claims of `token`, or `VerifyAccessTokenError`."""
+        if not isinstance(token, str) or not token:
+            raise VerifyAccessTokenError("Access token is missing")
+        if len(token) > MAX_TOKEN_LENGTH:
+            raise VerifyAccessTokenError("Access token is too large")
+        hit = self._verified.get(token)
+        if hit is not None and self._still_valid(hit, context):
+            return hit
+        claims = self._verify_fully(token, context)
+        self._verified.put(token, claims)
+        return claims
+
+    def documents_for(self, issuer: str) -> IssuerDocuments:
+        keys = self._issuers.get(issuer)
+        if keys is None:
+            with self._issuers_lock:
+                keys = self._issuers.get(issuer)
+                if keys is None:
+                    keys = self._issuers[issuer] = IssuerDocuments(issuer, self.options, self._verified.clear)
+        return keys
+
+    # -- steps ------------------------------------------------------------
+    def _still_valid(self, claims: dict, context) -> bool:
+        now, leeway = time.time(), self.options.leeway
+        nbf = claims.get("nbf")
+        return (
+            now < claims["exp"] + leeway
+            and (nbf is None or nbf <= now + leeway)
+            and self._issuer_allowed(claims["iss"], context)
+        )
+
+    def _verify_fully(self, token: str, context) -> dict[str, Any]:
+        try:
+            header_b64, payload_b64, signature_b64 = jws.split(token)
+            alg, kid = self._header(header_b64)
+            claims = jws.decode_segment(payload_b64)
+            signature = jws.b64decode(signature_b64)
+        except jws.JWSError:
+            raise VerifyAccessTokenError("Access token is malformed") from None
+        issuer = claims.get("iss")
+        if not isinstance(issuer, str) or not self._issuer_allowed(issuer, context):
+            raise VerifyAccessTokenError("Issuer is not accepted")
+        key = self.documents_for(issuer).get_key(kid, alg)
+        if not jws.verify_signature(alg, key, f"{header_b64}.{payload_b64}".encode("ascii"), signature):
+            raise VerifyAccessTokenError("Signature verification failed")
+        self._check_claims(claims)
+        return claims
+
+    def _header(self, header_b64: str) -> tuple[str, str]:
+        # Tokens of one tenant share a handful of headers: parse each once.
+        known = self._headers.get(header_b64)
+        if known is not None:
+            return known
+        header = jws.decode_segment(header_b64)
+        alg, kid, typ = header.get("alg"), header.get("kid"), header.get("typ")
+        if not jws.is_supported(alg) or alg not in self.options.algorithms:
+            raise VerifyAccessTokenError("Algorithm is not accepted")
+        if "crit" in header:
+            raise VerifyAccessTokenError("Critical header parameters are not supported")
+        if typ is not None and (not isinstance(typ, str) or typ.lower() not in ACCEPTED_TYP):
+            raise VerifyAccessTokenError("Token type is not accepted")
+        if not isinstance(kid, str) or not kid:
+            raise VerifyAccessTokenError("Token has no key id")
+        self._headers.put(header_b64, (alg, kid))
+        return alg, kid
+
+    def _check_claims(self, claims: dict) -> None:
+        now, leeway = time.time(), self.options.leeway
+        if not audience_matches(claims.get("aud"), self.options.audience):
+            raise VerifyAccessTokenError("Audience is not accepted")
+        exp = claims.get("exp")
+        if not is_numeric_date(exp):
+            raise VerifyAccessTokenError("Expiration time is missing or malformed")
+        if now >= exp + leeway:
+            raise VerifyAccessTokenError("Token has expired")
+        # RFC 9068 §2.2: `iat` is required in a JWT access token, as `exp` is.
+        if "iat" not in claims:
+            raise VerifyAccessTokenError("Issued-at time is missing")
+        for name, problem in (("nbf", "Token is not yet valid"), ("iat", "Token is issued in the future")):
+            if name in claims:
+                if not is_numeric_date(claims[name]):
+                    raise VerifyAccessTokenError(f"Claim {name} is malformed")
+                if claims[name] > now + leeway:
+                    raise VerifyAccessTokenError(problem)
+        if not isinstance(claims.get("sub"), str) or not claims["sub"]:
+            raise VerifyAccessTokenError("Subject is missing or malformed")
+        missing = missing_claims(claims, self.options.required_claims)
+        if missing:
+            raise VerifyAccessTokenError("Required claims are missing: " + " ".join(missing))
+        if "scope" in claims and not isinstance(claims["scope"], str):
+            raise VerifyAccessTokenError("Claim scope is malformed")
+        # RFC 7800 §3.1: a present `cnf` is an object; `"cnf": null` binds the
+        # token to nothing, so it is malformed rather than a Bearer token.
+        if "cnf" in claims:
+            cnf = claims["cnf"]
+            if not (isinstance(cnf, dict) and isinstance(cnf.get("jkt"), str) and cnf["jkt"]):
+                raise VerifyAccessTokenError("Claim cnf is malformed")
+        try:
+            validate_act(claims)
+        except MalformedActClaim:
+            raise VerifyAccessTokenError("Claim act is malformed") from None
+
+    # -- issuers ----------------------------------------------------------
+    def _issuer_allowed(self, issuer: str, context) -> bool:
+        domains = self.options.domains
+        if domains is None:
+            return issuer == self.options.issuer
+        if isinstance(domains, tuple):
+            return issuer in domains
+        resolved = self._resolve(dict(context or {}, unverified_iss=issuer))
+        return issuer in resolved
+
+    def _resolve(self, context: dict) -> tuple[str, ...]:
+        resolver = self._resolver
+        if resolver is None:
+            domains = self.options.domains
+            resolver = self._resolver = import_string(domains) if isinstance(domains, str) else domains
+        try:
+            listed = resolver(context)
+        except Exception as exc:
+            # A broken resolver is the server's fault, not the token's: a 500
+            # (DomainsResolverError), never a 401. Only the exception's type is
+            # kept: its text may quote the request (`unverified_iss`).
+            raise DomainsResolverError(f"The DOMAINS resolver raised {type(exc).__name__}") from None
+        # An empty list is an answer (no tenant serves this request: 401), not a fault.
+        if not isinstance(listed, (list, tuple)):
+            raise DomainsResolverError("The DOMAINS resolver must return a list of domains")
+        if not all(isinstance(domain, str) and domain.strip() for domain in listed):
+            raise DomainsResolverError("The DOMAINS resolver must return a list of non-empty strings")
+        try:
+            return tuple(issuer_for(d, self.options.allow_insecure_http) for d in listed)
+        except ConfigurationError:
+            raise DomainsResolverError("The DOMAINS resolver returned a domain that is not a host name "
+                                       "or an https URL") from None

@@ -1,0 +1,52 @@
+"""The one place that writes `WWW-Authenticate` (RFC 6750 §3, RFC 9449 §7.1).
+
+Allowed mode offers both schemes, required mode only DPoP, off mode only
+Bearer. An error's parameters go on the scheme the client used.
+"""
+
+from __future__ import annotations
+
+from ..errors import error_text
+
+
+def _quote(value: str) -> str:
+    return '"' + error_text(value) + '"'
+
+
+def offered_schemes(options) -> tuple[str, ...]:
+    if not options.dpop_enabled:
+        return ("Bearer",)
+    if options.dpop_required:
+        return ("DPoP",)
+    return ("Bearer", "DPoP")
+
+
+def _base_params(options, scheme: str) -> list[str]:
+    if scheme == "Bearer":
+        return [f"realm={_quote(options.realm)}"]
+    return [f"algs={_quote(' '.join(options.dpop_algorithms))}"]
+
+
+def _error_params(error) -> list[str]:
+    code = error.get_error_code() if error is not None else None
+    if not code:
+        return []
+    params = [f"error={_quote(code)}", f"error_description={_quote(error.get_error_description())}"]
+    scopes = getattr(error, "scopes", ())
+    if scopes:
+        params.append(f"scope={_quote(' '.join(scopes))}")
+    return params
+
+
+def build_challenge(options, error=None) -> str:
+    """The full header value for `error` (or a bare challenge when None)."""
+    schemes = offered_schemes(options)
+    used = getattr(error, "scheme", None)
+    target = used if used in schemes else schemes[0]
+    parts = []
+    for scheme in schemes:
+        params = _base_params(options, scheme)
+        if scheme == target:
+            params += _error_params(error)
+        parts.append(f"{scheme} {', '.join(params)}")
+    return ", ".join(parts)

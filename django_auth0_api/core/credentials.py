@@ -1,0 +1,99 @@
+"""Reading credentials out of request headers (RFC 6750 §2.1, RFC 9449 §7.1)."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from ..errors import (
+    InvalidAuthSchemeError,
+    InvalidDpopProofError,
+    InvalidRequestError,
+    MissingAuthorizationError,
+)
+from .challenges import offered_schemes
+
+_SCHEMES = {"bearer": "Bearer", "dpop": "DPoP"}
+
+
+class Credentials(NamedTuple):
+    scheme: str
+    token: str
+    proofs: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:  # never the token or the proof
+        return f"Credentials(scheme={self.scheme!r})"
+
+
+def header_values(headers, name: str) -> list[str]:
+    """Every value of header `name` (case-insensitive) in a mapping or a list
+    of pairs; a server that joined repeated headers left commas behind."""
+    return _collect(headers, (name,))[name]
+
+
+_NOT_HEADERS = "Headers must be a mapping or a list of (name, value) pairs"
+
+
+def _items(headers):
+    """The (name, value) pairs of a mapping or a list of pairs; anything else is
+    a malformed request, never a TypeError out of the verification."""
+    if headers is None:
+        return ()
+    if hasattr(headers, "items"):
+        try:
+            return headers.items()
+        except TypeError:
+            raise InvalidRequestError(_NOT_HEADERS) from None
+    if isinstance(headers, (list, tuple)):
+        return headers
+    raise InvalidRequestError(_NOT_HEADERS)
+
+
+def _collect(headers, names: tuple[str, ...]) -> dict[str, list[str]]:
+    # One pass over the headers for every name wanted: this runs per request.
+    found: dict[str, list[str]] = {name: [] for name in names}
+    for pair in _items(headers):
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise InvalidRequestError(_NOT_HEADERS)
+        key, value = pair
+        values = found.get(key.lower()) if isinstance(key, str) else None
+        if values is None:
+            continue
+        for one in value if isinstance(value, (list, tuple)) else (value,):
+            if not isinstance(one, str):
+                raise InvalidRequestError("Header values must be strings")
+            values.extend(split_header(one))
+    return found
+
+
+def split_header(value: str | None) -> list[str]:
+    """One header's values: a server that joined repeated headers left commas
+    behind (a token or a proof never holds one)."""
+    return [] if value is None else [part.strip() for part in value.split(",")]
+
+
+def read_credentials(headers, options) -> Credentials:
+    """The credentials in `headers`, a mapping or a list of pairs."""
+    found = _collect(headers, ("authorization", "dpop"))
+    return parse_credentials(found["authorization"], found["dpop"], options)
+
+
+def parse_credentials(authorization: list[str], dpop: list[str], options) -> Credentials:
+    """The credentials in the values of the Authorization and DPoP headers."""
+    if not authorization or authorization == [""]:
+        raise MissingAuthorizationError()
+    if len(authorization) > 1:
+        raise InvalidRequestError("Several Authorization header values")
+    raw_scheme, _, token = authorization[0].partition(" ")
+    scheme = _SCHEMES.get(raw_scheme.lower())
+    if scheme not in offered_schemes(options):
+        raise InvalidAuthSchemeError()
+    token = token.strip()
+    if not token or len(token.split()) != 1:
+        raise InvalidRequestError(f"{scheme} scheme needs exactly one token", scheme=scheme)
+    proofs = tuple(dpop) if options.dpop_enabled else ()
+    if scheme == "DPoP":
+        if not proofs or proofs == ("",):
+            raise InvalidRequestError("DPoP scheme without a DPoP proof header", scheme=scheme)
+        if len(proofs) > 1:
+            raise InvalidDpopProofError("Several DPoP proofs", scheme=scheme)
+    return Credentials(scheme, token, proofs)

@@ -1,0 +1,154 @@
+"""JSON documents (discovery, JWKS) shared by every process through the Django cache.
+
+Each process keeps the parsed document in memory until it goes stale, so a
+warm request makes no cache round trip. One process fetches at a time,
+fleet-wide (`cache.add` lock); the others keep serving the stale copy or, when
+they have none, wait for the fetcher's result. A failed fetch never replaces
+a good copy.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .http import FetchError
+from .shared_cache import SharedCache
+
+logger = logging.getLogger("django_auth0_api")
+
+# Stale copies stay in the shared cache this long, to serve through an outage.
+KEEP_STALE = 24 * 3600
+# After a failed fetch nobody in the fleet tries again for this long.
+FAILURE_BACKOFF = 30
+MIN_TTL = 30
+_POLL = 0.05
+
+
+@dataclass(frozen=True)
+class Entry:
+    value: Any
+    fetched_at: float
+    fresh_until: float
+
+
+def ttl_for(options, headers) -> float:
+    """`CACHE_TTL`, lowered by the server's `max-age`, but not below 30 s."""
+    ttl = options.cache_ttl
+    for directive in (headers or {}).get("Cache-Control", "").split(","):
+        name, _, value = directive.strip().partition("=")
+        # isascii: "²".isdigit() is true but int() refuses it; the length cap:
+        # int() refuses more than 4300 digits (and no TTL needs 10).
+        if name.lower() == "max-age" and value.isascii() and value.isdigit() and len(value) <= 10:
+            ttl = min(ttl, max(int(value), min(MIN_TTL, ttl)))
+    return ttl
+
+
+class SharedDocument:
+    def __init__(self, key: str, fetch: Callable[[], tuple[Any, float]], options, on_change=None):
+        self.key = key
+        self.lock_key = key + ":lock"
+        self._fetch = fetch
+        self._options = options
+        self._on_change = on_change
+        self.local: Entry | None = None
+
+    @property
+    def cache(self) -> SharedCache:
+        return SharedCache(self._options.cache_alias)
+
+    def get(self) -> Entry:
+        """A fresh entry if possible, a stale one if the fetch fails."""
+        local = self.local
+        if local is not None and time.time() < local.fresh_until:
+            return local
+        local = self.sync()
+        if local is not None and time.time() < local.fresh_until:
+            return local
+        return self._fetch_once(stale=local)
+
+    def sync(self) -> Entry | None:
+        """Adopt the shared copy when another process fetched a newer one."""
+        shared = self.cache.get(self.key)  # an outage reads as nothing shared
+        if isinstance(shared, Entry) and (self.local is None or shared.fetched_at > self.local.fetched_at):
+            self._adopt(shared)
+        return self.local
+
+    def refresh(self) -> Entry | None:
+        """Fetch now (the caller rations this); None when the fetch fails."""
+        try:
+            return self._store(*self._fetch())
+        except FetchError as exc:
+            logger.warning("auth0: refetch of %s failed: %s", self.key, exc.reason)
+            return None
+
+    def _fetch_once(self, stale: Entry | None) -> Entry:
+        cache = self.cache
+        if self._try_lock(cache, "fetching", self._options.timeout * 2 + 1):
+            # Another process may have stored a fresh copy and released the lock
+            # between our read and our lock: look again before fetching.
+            current = self.sync()
+            if current is not None and time.time() < current.fresh_until:
+                self._delete_lock(cache)
+                return current
+            try:
+                entry = self._store(*self._fetch())
+            except FetchError as exc:
+                logger.warning("auth0: fetch of %s failed: %s", self.key, exc.reason)
+                self._set_lock(cache, "failed", FAILURE_BACKOFF)
+                return self._serve_stale(stale, exc)
+            self._delete_lock(cache)
+            return entry
+        if stale is not None:
+            # Someone else is fetching: the old copy serves meanwhile, and we
+            # look for the new one again in a second, not on every request.
+            self.local = Entry(stale.value, stale.fetched_at, time.time() + 1)
+            return self.local
+        return self._wait_for_fetcher(cache)
+
+    def _wait_for_fetcher(self, cache) -> Entry:
+        deadline = time.monotonic() + self._options.timeout
+        while time.monotonic() < deadline:
+            if self._read_lock(cache) == "failed":
+                raise FetchError("a recent fetch failed")
+            entry = self.sync()
+            if entry is not None:
+                return entry
+            time.sleep(_POLL)
+        raise FetchError("timed out waiting for another process's fetch", timed_out=True)
+
+    def _serve_stale(self, stale: Entry | None, exc: FetchError) -> Entry:
+        if stale is None:
+            raise exc
+        # Serve the old copy and come back after the back-off, not on every request.
+        self.local = Entry(stale.value, stale.fetched_at, time.time() + FAILURE_BACKOFF)
+        return self.local
+
+    def _store(self, value, ttl: float) -> Entry:
+        now = time.time()
+        entry = Entry(value, now, now + ttl)
+        self.cache.set(self.key, entry, KEEP_STALE)
+        self._adopt(entry)
+        return entry
+
+    def _adopt(self, entry: Entry) -> None:
+        changed = self.local is None or self.local.value != entry.value
+        self.local = entry
+        if changed and self._on_change is not None:
+            self._on_change(entry)
+
+    def _try_lock(self, cache, state: str, timeout: float) -> bool:
+        # No answer from the shared cache: every process fetches for itself.
+        return cache.add(self.lock_key, state, int(timeout) + 1) is not False
+
+    def _set_lock(self, cache, state: str, timeout: float) -> None:
+        cache.set(self.lock_key, state, timeout)
+
+    def _delete_lock(self, cache) -> None:
+        cache.delete(self.lock_key)
+
+    def _read_lock(self, cache):
+        return cache.get(self.lock_key)

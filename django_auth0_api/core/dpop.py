@@ -1,0 +1,148 @@
+"""DPoP proof verification (RFC 9449 §4.3), replay included.
+
+The checks, in order (each failure is `invalid_dpop_proof` unless noted):
+
+1. one proof, at most `MAX_PROOF_LENGTH` characters, a compact JWS whose
+   header and payload are JSON objects;
+2. header: `typ` `dpop+jwt`, no `crit`, `alg` in `DPOP_ALGORITHMS`, a public
+   `jwk` (no private members, not symmetric) of the kind, size or curve `alg`
+   needs (RSA: 2048 to 8192 bits, a public exponent under 2**32);
+3. the signature, by that `jwk`;
+4. claims: `jti` (string, 1-256 characters), `htm` equal to the method (exact),
+   `htu` equal to the request URL after normalization (`uris`), `iat` a
+   finite number within [now - DPOP_IAT_OFFSET, now + DPOP_IAT_LEEWAY],
+   `ath` the base64url SHA-256 of the access token;
+5. binding: the jwk's RFC 7638 thumbprint equals the token's `cnf.jkt`
+   (`invalid_token`: the token is presented by the wrong key);
+6. nonce, with `DPOP_NONCE` (`use_dpop_nonce` with a fresh nonce);
+7. replay: the (thumbprint, htu, jti) triple is stored with `cache.add`, so
+   one proof is accepted once across every process sharing the cache.
+
+Clients reuse their DPoP key, so the proof header (its `jwk`, `alg`, `typ`)
+repeats: it is parsed, checked and thumbprinted once per process.
+"""
+
+from __future__ import annotations
+
+import time
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from ..errors import InvalidDpopProofError, ServiceUnavailableError, UseDpopNonceError, VerifyAccessTokenError
+from . import jws
+from .access_tokens import MAX_TOKEN_LENGTH
+from .claims import is_numeric_date
+from .memo import BoundedMemo
+from .nonces import current_nonce, is_valid_nonce
+from .shared_cache import SharedCache
+from .shared_cache import key as cache_key
+from .uris import normalize_htu
+
+MAX_PROOF_LENGTH = MAX_TOKEN_LENGTH
+MAX_JTI_LENGTH = 256
+# A client picks its own proof key: an RSA key past these bounds costs the
+# server milliseconds per signature check and serves no honest client.
+MAX_RSA_BITS = 8192
+MAX_RSA_EXPONENT = 2**32
+_HEADER_CACHE_SIZE = 1024
+_SCHEME = "DPoP"
+
+
+def _refuse(description: str) -> InvalidDpopProofError:
+    return InvalidDpopProofError(description, scheme=_SCHEME)
+
+
+def _affordable(key) -> bool:
+    if isinstance(key, rsa.RSAPublicKey):
+        return key.key_size <= MAX_RSA_BITS and key.public_numbers().e < MAX_RSA_EXPONENT
+    return True
+
+
+class DpopVerifier:
+    def __init__(self, options):
+        self.options = options
+        self._headers = BoundedMemo(options.cache_max_entries or _HEADER_CACHE_SIZE)
+
+    def verify(self, proof, access_token: str, http_method: str, http_url: str, expected_jkt: str | None) -> dict:
+        """The proof's claims; binding to `expected_jkt` checked when given."""
+        if not isinstance(proof, str) or not proof or len(proof) > MAX_PROOF_LENGTH:
+            raise _refuse("DPoP proof is missing or too large")
+        try:
+            header_b64, payload_b64, signature_b64 = jws.split(proof)
+            alg, key, jkt = self._header(header_b64)
+            claims = jws.decode_segment(payload_b64)
+            signature = jws.b64decode(signature_b64)
+        except jws.JWSError:
+            raise _refuse("DPoP proof is malformed") from None
+        if not jws.verify_signature(alg, key, f"{header_b64}.{payload_b64}".encode("ascii"), signature):
+            raise _refuse("DPoP proof signature is invalid")
+        htu = self._check_claims(claims, access_token, http_method, http_url)
+        if expected_jkt is not None and jkt != expected_jkt:
+            raise VerifyAccessTokenError("DPoP proof key does not match the token binding", scheme=_SCHEME)
+        if self.options.dpop_nonce and not is_valid_nonce(claims.get("nonce")):
+            raise UseDpopNonceError(current_nonce(), "Resource server requires a fresh nonce in the DPoP proof",
+                                    scheme=_SCHEME)
+        if self.options.dpop_replay_check:
+            self._check_replay(jkt, htu, claims["jti"])
+        return claims
+
+    def _header(self, header_b64: str):
+        known = self._headers.get(header_b64)
+        if known is not None:
+            return known
+        header = jws.decode_segment(header_b64)
+        typ, alg, jwk = header.get("typ"), header.get("alg"), header.get("jwk")
+        # Media types compare case-insensitively (RFC 7515 §4.1.9).
+        if not isinstance(typ, str) or typ.lower() != "dpop+jwt":
+            raise _refuse("DPoP proof typ must be dpop+jwt")
+        if "crit" in header:  # RFC 7515 §4.1.11: no extension is understood here
+            raise _refuse("DPoP proof has critical header parameters")
+        if not jws.is_supported(alg) or alg not in self.options.dpop_algorithms:
+            raise _refuse("DPoP proof algorithm is not accepted")
+        try:
+            key = jws.load_public_jwk(jwk)
+            jkt = jws.thumbprint(jwk)
+        except jws.JWSError:
+            raise _refuse("DPoP proof jwk is not a usable public key") from None
+        if not jws.key_fits(alg, key) or not _affordable(key):
+            raise _refuse("DPoP proof jwk does not fit its algorithm")
+        known = (alg, key, jkt)
+        self._headers.put(header_b64, known)
+        return known
+
+    def _check_claims(self, claims: dict, access_token: str, http_method: str, http_url: str) -> str:
+        jti, htm, htu, iat, ath = (claims.get(n) for n in ("jti", "htm", "htu", "iat", "ath"))
+        if not isinstance(jti, str) or not 0 < len(jti) <= MAX_JTI_LENGTH:
+            raise _refuse("DPoP proof jti is missing or malformed")
+        if not isinstance(htm, str) or htm != http_method:
+            raise _refuse("DPoP proof htm does not match the request method")
+        try:
+            normalized = normalize_htu(htu)
+            matches = normalized == normalize_htu(http_url)
+        except ValueError:
+            matches = False
+        if not matches:
+            raise _refuse("DPoP proof htu does not match the request URL")
+        if not is_numeric_date(iat):
+            raise _refuse("DPoP proof iat is missing or malformed")
+        now = time.time()
+        if iat > now + self.options.dpop_iat_leeway or iat < now - self.options.dpop_iat_offset:
+            raise _refuse("DPoP proof iat is outside the acceptable window")
+        if not isinstance(ath, str) or ath != jws.sha256_b64(access_token):
+            raise _refuse("DPoP proof ath does not match the access token")
+        return normalized
+
+    def _check_replay(self, jkt: str, htu: str, jti: str) -> None:
+        # The key hashes the triple (surrogatepass: a JSON string may hold a
+        # lone surrogate, "\ud800"; the encoding stays total and one-to-one).
+        replay_key = cache_key("dpop-jti", "\x00".join((jkt, htu, jti)))
+        # A proof is refused by its iat once older than the offset (or, from
+        # the future, after the leeway): remembering it that long suffices.
+        window = int(self.options.dpop_iat_offset + self.options.dpop_iat_leeway) + 1
+        # cache.add is atomic on every real backend: of two workers that see
+        # the same proof, exactly one stores the key.
+        first = SharedCache(self.options.cache_alias).add(replay_key, 1, window)
+        if first is None:  # fail closed, but as an outage, not a 500
+            raise ServiceUnavailableError("Replay state is temporarily unavailable")
+        if not first:
+            raise _refuse("DPoP proof has been used before")

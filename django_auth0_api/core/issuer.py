@@ -1,0 +1,162 @@
+"""An issuer's documents: its discovery document, then its JWKS, parsed once per process.
+
+An unknown `kid` may mean the tenant rotated its keys: the set is fetched
+again, but at most once per `JWKS_REFETCH_COOLDOWN` across the whole fleet,
+so a flood of made-up kids cannot turn into a flood of fetches.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from ..errors import KeysUnavailableError, VerifyAccessTokenError
+from ..options import is_allowed_endpoint
+from . import http, jws
+from .documents import SharedDocument, ttl_for
+from .shared_cache import key as cache_key
+
+logger = logging.getLogger("django_auth0_api")
+
+# How often one process may look in the shared cache for a newer key set.
+_SYNC_INTERVAL = 1.0
+# The fleet-wide cooldown key's states: a refetch in flight, then done.
+_REFETCHING, _REFETCHED = "refetching", "refetched"
+_REFETCH_POLL = 0.05
+
+
+class IssuerDocuments:
+    def __init__(self, issuer: str, options, on_rotate=None):
+        self.issuer = issuer
+        self.options = options
+        self._on_rotate = on_rotate
+        self.discovery = SharedDocument(cache_key("discovery", issuer), self._fetch_discovery, options)
+        self.jwks = SharedDocument(cache_key("jwks", issuer), self._fetch_jwks, options, self._parse)
+        self._cooldown_key = cache_key("jwks-cooldown", issuer)
+        self._keys: dict[str, tuple[dict, object]] = {}
+        self._next_sync = 0.0
+        self._next_refetch = 0.0
+        self._lock = threading.Lock()
+
+    # -- public -----------------------------------------------------------
+    def get_key(self, kid: str, alg: str):
+        """The public key for `kid`, checked to fit `alg`."""
+        self._load(self.jwks.get)
+        found = self._keys.get(kid)
+        if found is None:
+            found = self._after_rotation(kid)
+        if found is None:
+            raise VerifyAccessTokenError("Signing key not found")
+        jwk, key = found
+        if not jws.jwk_verifies(jwk, key, alg):
+            raise VerifyAccessTokenError("Signing key does not fit the token's algorithm")
+        return key
+
+    def metadata(self) -> dict:
+        """The discovery document (for exchanges and `auth0_check`)."""
+        return self._load(self.discovery.get).value
+
+    def key_ids(self) -> list[str]:
+        self._load(self.jwks.get)
+        return list(self._keys)
+
+    # -- internals --------------------------------------------------------
+    def _load(self, getter):
+        try:
+            return getter()
+        except http.FetchError as exc:
+            raise KeysUnavailableError() from exc
+
+    def _after_rotation(self, kid: str):
+        now = time.monotonic()
+        if now >= self._next_sync:
+            self._next_sync = now + _SYNC_INTERVAL
+            self.jwks.sync()
+            if kid in self._keys:
+                return self._keys[kid]
+        # Single flight: the other threads of this process wait for its refetch
+        # (bounded by the fetch's own timeout), the other processes for the
+        # fleet's (`_wait_for_refetch`), so the first tokens signed with a new
+        # key are not refused while it is being fetched.
+        with self._lock:
+            if kid in self._keys:
+                return self._keys[kid]
+            now = time.monotonic()
+            if now < self._next_refetch:
+                return None
+            cooldown = max(1, int(self.options.jwks_refetch_cooldown))
+            self._next_refetch = now + cooldown
+            cache = self.jwks.cache
+            # No answer from the shared cache: this process refetches for itself.
+            if cache.add(self._cooldown_key, _REFETCHING, cooldown) is not False:
+                self.jwks.refresh()
+                cache.set(self._cooldown_key, _REFETCHED, cooldown)
+            else:
+                self._wait_for_refetch(cache)
+            return self._keys.get(kid)
+
+    def _wait_for_refetch(self, cache) -> None:
+        """Another process holds the cooldown: while it is still fetching, wait
+        (at most `HTTP_TIMEOUT`) and adopt what it stored."""
+        deadline = time.monotonic() + self.options.timeout
+        while time.monotonic() < deadline:
+            if cache.get(self._cooldown_key) != _REFETCHING:
+                break
+            time.sleep(_REFETCH_POLL)
+        self.jwks.sync()
+
+    def _check_url(self, url) -> str:
+        if not is_allowed_endpoint(url, self.options.allow_insecure_http):
+            raise http.FetchError("endpoint is not an https URL")
+        return url
+
+    def _get_json(self, url: str):
+        """(document, headers) of a GET: the library's own, or `custom_fetch`'s."""
+        custom_fetch = self.options.custom_fetch
+        if custom_fetch is None:
+            return http.get_json(url, self.options.timeout)
+        try:
+            reply = custom_fetch(url)
+            if isinstance(reply, dict):  # the document itself, as upstream allows
+                return reply, {}
+            status = getattr(reply, "status_code", 200)
+            if status != 200:
+                raise http.FetchError(f"HTTP {status}", status)
+            return reply.json(), getattr(reply, "headers", None) or {}
+        except http.FetchError:
+            raise
+        except Exception as exc:  # the callable's failure is a failed fetch, logged by type only
+            raise http.FetchError(f"custom_fetch raised {type(exc).__name__}") from None
+
+    def _fetch_discovery(self):
+        url = self.issuer + ".well-known/openid-configuration"
+        document, headers = self._get_json(url)
+        if not isinstance(document, dict) or document.get("issuer") != self.issuer:
+            raise http.FetchError("discovery issuer does not match")
+        self._check_url(document.get("jwks_uri"))
+        return document, ttl_for(self.options, headers)
+
+    def _fetch_jwks(self):
+        # discovery.get, not metadata(): a discovery outage must surface as a
+        # FetchError here, so the JWKS fetch lock is marked failed, not left held.
+        url = self._check_url(self.discovery.get().value.get("jwks_uri"))
+        document, headers = self._get_json(url)
+        if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
+            raise http.FetchError("JWKS has no keys list")
+        return document, ttl_for(self.options, headers)
+
+    def _parse(self, entry) -> None:
+        keys = {}
+        for jwk in entry.value["keys"]:
+            kid = jwk.get("kid") if isinstance(jwk, dict) else None
+            if not isinstance(kid, str) or jwk.get("use", "sig") != "sig":
+                continue
+            try:
+                keys[kid] = (jwk, jws.load_public_jwk(jwk))
+            except jws.JWSError:
+                logger.warning("auth0: skipped an unusable key in the JWKS of %s", self.issuer)
+        replaced = bool(self._keys)
+        self._keys = keys
+        if replaced and self._on_rotate is not None:
+            self._on_rotate()

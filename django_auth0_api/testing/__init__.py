@@ -1,0 +1,11 @@
+"""Test kit: a fake Auth0 tenant (keys, tokens, DPoP proofs, token endpoint)
+served at the `requests` layer, and the pytest fixtures built on it.
+
+See the README's "Testing your API" section.
+"""
+
+from .keys import rsa_key
+from .mocking import calls_to
+from .tenant import DEFAULT_AUDIENCE, DEFAULT_DOMAIN, DpopKey, FakeTenant
+
+__all__ = ["DEFAULT_AUDIENCE", "DEFAULT_DOMAIN", "DpopKey", "FakeTenant", "calls_to", "rsa_key"]

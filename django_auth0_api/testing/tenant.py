@@ -1,0 +1,178 @@
+"""A fake Auth0 tenant for test suites: its keys, the tokens and DPoP proofs
+it mints, and its documents (discovery, JWKS).
+
+    def test_me(auth0_tenant, client):
+        token = auth0_tenant.mint_token(scope="read:me")
+        assert client.get("/me", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
+
+Its token endpoint is `token_endpoint.TokenEndpoint`; `mock()` serves it all
+at the `requests` layer (`mocking`). The pytest fixtures (`auth0_tenant`,
+`dpop_key`) come from `pytest_plugin`, registered as a pytest entry point.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+
+from ..core import jws
+from .keys import CURVES, rsa_key
+from .token_endpoint import TokenEndpoint
+
+DEFAULT_DOMAIN = "tenant.example.auth0.com"
+DEFAULT_AUDIENCE = "https://api.example.com"
+
+class DpopKey:
+    """A client's DPoP key pair, with its public JWK and RFC 7638 thumbprint."""
+
+    def __init__(self, alg: str = "ES256", private_key=None):
+        self.alg = alg
+        if private_key is None:
+            if alg in CURVES:
+                private_key = ec.generate_private_key(CURVES[alg]())
+            elif alg in ("EdDSA", "Ed25519"):
+                private_key = ed25519.Ed25519PrivateKey.generate()
+            else:
+                private_key = rsa_key(100)
+        self.private_key = private_key
+        self.jwk = jws.public_jwk(private_key)
+        self.jkt = jws.thumbprint(self.jwk)
+
+
+class FakeTenant(TokenEndpoint):
+    """An Auth0 tenant in a box: sign tokens with its keys and let `mock()`
+    serve its discovery, JWKS and token endpoint."""
+
+    def __init__(self, domain: str = DEFAULT_DOMAIN, audience: str = DEFAULT_AUDIENCE, scheme: str = "https",
+                 signing_key=None):
+        self.domain = domain
+        self.audience = audience
+        self.issuer = f"{scheme}://{domain}/"
+        self.client_id = "test-client-id"
+        self.client_secret = "test-client-secret"  # noqa: S105 (the fake tenant's, public by design)
+        self._key_index = 0
+        self.keys = {self._new_kid(): signing_key or rsa_key(0)}
+        self.kid = next(iter(self.keys))
+        self.requests: list = []
+        TokenEndpoint.__init__(self)
+
+    # -- sharing one tenant between processes ------------------------------------
+    ENVIRONMENT = ("FAKE_TENANT_DOMAIN", "FAKE_TENANT_SCHEME", "FAKE_TENANT_AUDIENCE", "FAKE_TENANT_KEY_FILE")
+
+    def environment(self, key_file: str) -> dict:
+        """Environment variables that let `from_environment()` rebuild this
+        tenant in another process; writes the signing key to `key_file`."""
+        from cryptography.hazmat.primitives import serialization
+
+        pem = self.keys[self.kid].private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        with open(key_file, "wb") as handle:
+            handle.write(pem)
+        scheme = self.issuer.split("://", 1)[0]
+        return dict(zip(self.ENVIRONMENT, (self.domain, scheme, self.audience, key_file), strict=True))
+
+    @classmethod
+    def from_environment(cls, environ=None) -> FakeTenant:
+        import os
+
+        from cryptography.hazmat.primitives import serialization
+
+        environ = os.environ if environ is None else environ
+        domain, scheme, audience, key_file = (environ[name] for name in cls.ENVIRONMENT)
+        with open(key_file, "rb") as handle:
+            key = serialization.load_pem_private_key(handle.read(), password=None)
+        return cls(domain, audience, scheme, signing_key=key)
+
+    # -- settings -----------------------------------------------------------
+    def settings(self, **overrides) -> dict:
+        """An `AUTH0_API` dict for this tenant."""
+        conf = {"DOMAIN": self.issuer if self.issuer.startswith("http:") else self.domain,
+                "AUDIENCE": self.audience, "CLIENT_ID": self.client_id,
+                "CLIENT_SECRET": self.client_secret, "ALLOW_INSECURE_HTTP": self.issuer.startswith("http:")}
+        conf.update(overrides)
+        return conf
+
+    # -- documents ------------------------------------------------------------
+    @property
+    def discovery_url(self) -> str:
+        return self.issuer + ".well-known/openid-configuration"
+
+    @property
+    def jwks_url(self) -> str:
+        return self.issuer + ".well-known/jwks.json"
+
+    def discovery(self) -> dict:
+        return {"issuer": self.issuer, "jwks_uri": self.jwks_url, "token_endpoint": self.token_url,
+                "id_token_signing_alg_values_supported": ["RS256"]}
+
+    def jwks(self) -> dict:
+        keys = []
+        for kid, key in self.keys.items():
+            jwk = jws.public_jwk(key)
+            jwk.pop("key_ops", None)
+            keys.append(dict(jwk, kid=kid, use="sig", alg="RS256"))
+        return {"keys": keys}
+
+    def rotate(self, keep_old: bool = True) -> str:
+        """A new signing key becomes current; returns its kid."""
+        self._key_index += 1
+        kid = self._new_kid()
+        new = {kid: rsa_key(self._key_index)}
+        self.keys = {**self.keys, **new} if keep_old else new
+        self.kid = kid
+        return kid
+
+    def _new_kid(self) -> str:
+        return f"key-{self._key_index}"
+
+    # -- tokens ----------------------------------------------------------------
+    def mint_token(self, sub: str = "auth0|user-1", *, audience=None, scope: str | None = None,
+                   expires_in: int = 3600, jkt: str | None = None, act: dict | None = None,
+                   claims: dict | None = None, header: dict | None = None, drop=(), kid: str | None = None,
+                   alg: str = "RS256", key=None) -> str:
+        """A signed access token; `claims`/`header` override, `drop` removes."""
+        now = int(time.time())
+        payload = {"iss": self.issuer, "sub": sub, "aud": audience or self.audience,
+                   "iat": now, "exp": now + expires_in, "jti": uuid.uuid4().hex}
+        if scope is not None:
+            payload["scope"] = scope
+        if jkt is not None:
+            payload["cnf"] = {"jkt": jkt}
+        if act is not None:
+            payload["act"] = act
+        payload.update(claims or {})
+        kid = kid or self.kid
+        head = {"alg": alg, "typ": "at+jwt", "kid": kid}
+        head.update(header or {})
+        for name in drop:
+            payload.pop(name, None)
+            head.pop(name, None)
+        return jws.sign(alg, key or self.keys.get(kid) or rsa_key(0), head, payload)
+
+    def mint_dpop_proof(self, dpop_key: DpopKey, *, htm: str = "GET", htu: str = "http://testserver/",
+                        access_token: str | None = None, nonce: str | None = None, claims: dict | None = None,
+                        header: dict | None = None, drop=()) -> str:
+        """A DPoP proof signed by `dpop_key` for one request."""
+        payload = {"jti": uuid.uuid4().hex, "htm": htm, "htu": htu, "iat": int(time.time())}
+        if access_token is not None:
+            payload["ath"] = jws.sha256_b64(access_token)
+        if nonce is not None:
+            payload["nonce"] = nonce
+        payload.update(claims or {})
+        head = {"typ": "dpop+jwt", "alg": dpop_key.alg, "jwk": dpop_key.jwk}
+        head.update(header or {})
+        for name in drop:
+            payload.pop(name, None)
+            head.pop(name, None)
+        return jws.sign(dpop_key.alg, dpop_key.private_key, head, payload)
+
+    # -- HTTP mocking ---------------------------------------------------------------
+    def mock(self, rsps) -> FakeTenant:
+        """Serve discovery, JWKS and the token endpoint on a `responses.RequestsMock`."""
+        from .mocking import mock_tenant
+
+        mock_tenant(self, rsps)
+        return self

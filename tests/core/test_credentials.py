@@ -1,0 +1,151 @@
+"""django_auth0_api.core.credentials: reading credentials (RFC 6750 §2.1, RFC 9449 §7.1)."""
+
+import pytest
+
+from django_auth0_api.core.credentials import header_values, read_credentials
+from django_auth0_api.errors import (
+    InvalidAuthSchemeError,
+    InvalidDpopProofError,
+    InvalidRequestError,
+    MissingAuthorizationError,
+)
+from django_auth0_api.options import ApiClientOptions
+
+
+def options(**kwargs):
+    return ApiClientOptions(domain="tenant.example.auth0.com", audience="https://api.example.com", **kwargs)
+
+
+ALLOWED, REQUIRED, OFF = options(), options(dpop_required=True), options(dpop_enabled=False)
+
+
+def test_bearer_from_a_mapping():
+    credentials = read_credentials({"Authorization": "Bearer abc"}, ALLOWED)
+    assert (credentials.scheme, credentials.token, credentials.proofs) == ("Bearer", "abc", ())
+
+
+def test_header_names_and_scheme_are_case_insensitive():
+    credentials = read_credentials([("AUTHORIZATION", "bEaReR abc")], ALLOWED)
+    assert (credentials.scheme, credentials.token) == ("Bearer", "abc")
+
+
+def test_dpop_with_its_proof():
+    credentials = read_credentials({"authorization": "DPoP abc", "DPoP": "proof"}, ALLOWED)
+    assert (credentials.scheme, credentials.token, credentials.proofs) == ("DPoP", "abc", ("proof",))
+
+
+def test_repr_shows_neither_token_nor_proof():
+    credentials = read_credentials({"authorization": "DPoP secret-token", "DPoP": "secret-proof"}, ALLOWED)
+    assert "secret" not in repr(credentials)
+
+
+@pytest.mark.parametrize("headers", [{}, None, [], {"Authorization": ""}, {"Authorization": "  "}, {"Other": "x"}])
+def test_no_credentials(headers):
+    with pytest.raises(MissingAuthorizationError):
+        read_credentials(headers, ALLOWED)
+
+
+@pytest.mark.parametrize("value", ["Basic dXNlcjpwYXNz", "Token abc", "Bearerabc", "Bearer\tabc", "abc"])
+def test_a_foreign_scheme_is_refused_as_foreign(value):
+    with pytest.raises(InvalidAuthSchemeError):
+        read_credentials({"Authorization": value}, ALLOWED)
+
+
+@pytest.mark.parametrize("value", ["Bearer", "Bearer ", "Bearer a b", "DPoP"])
+def test_a_scheme_without_exactly_one_token_is_invalid_request(value):
+    with pytest.raises(InvalidRequestError) as caught:
+        read_credentials({"Authorization": value, "DPoP": "proof"}, ALLOWED)
+    assert caught.value.scheme == value.split()[0]
+
+
+@pytest.mark.parametrize("headers", [
+    {"Authorization": "Bearer a, Bearer b"},
+    {"Authorization": ["Bearer a", "Bearer b"]},
+    [("Authorization", "Bearer a"), ("authorization", "Bearer b")],
+    {"Authorization": "Bearer a,"},
+])
+def test_several_authorization_values_are_invalid_request(headers):
+    with pytest.raises(InvalidRequestError) as caught:
+        read_credentials(headers, ALLOWED)
+    assert caught.value.get_error_description() == "Several Authorization header values"
+
+
+@pytest.mark.parametrize("headers", [
+    "Bearer abc", b"Authorization: Bearer abc", 5, 1.5, object(), [None], [("Authorization",)],
+    [("Authorization", "Bearer abc", "extra")], ["Authorization"], [{"Authorization": "Bearer abc"}],
+    {"Authorization", "Bearer abc"},
+], ids=["str", "bytes", "int", "float", "object", "list-of-none", "1-tuple", "3-tuple", "list-of-str",
+        "list-of-dict", "set"])
+def test_headers_that_are_neither_a_mapping_nor_pairs_are_invalid_request(headers):
+    with pytest.raises(InvalidRequestError) as caught:
+        read_credentials(headers, ALLOWED)
+    assert caught.value.get_error_description() == "Headers must be a mapping or a list of (name, value) pairs"
+
+
+def test_a_mapping_whose_items_is_not_a_method_is_invalid_request():
+    class Odd:
+        items = None
+
+    with pytest.raises(InvalidRequestError):
+        read_credentials(Odd(), ALLOWED)
+
+
+@pytest.mark.parametrize("headers", [[("Authorization", "Bearer abc")], (["authorization", "Bearer abc"],)])
+def test_pairs_may_be_tuples_or_lists(headers):
+    assert read_credentials(headers, ALLOWED).token == "abc"
+
+
+def test_verify_request_with_garbage_headers_is_a_clean_invalid_request():
+    from django_auth0_api.client import ApiClient
+
+    with pytest.raises(InvalidRequestError) as caught:
+        ApiClient(ALLOWED).verify_request([None], "GET", "https://api.example.com/data")
+    assert (caught.value.get_status_code(), caught.value.get_error_code()) == (400, "invalid_request")
+    assert caught.value.get_headers()["WWW-Authenticate"].startswith('Bearer realm="api", error="invalid_request"')
+
+
+@pytest.mark.parametrize("value", [b"Bearer abc", 1, None])
+def test_non_string_header_values_are_invalid_request(value):
+    with pytest.raises(InvalidRequestError):
+        read_credentials({"Authorization": value}, ALLOWED)
+
+
+@pytest.mark.parametrize("headers", [{"Authorization": "DPoP abc"}, {"Authorization": "DPoP abc", "DPoP": ""}])
+def test_dpop_scheme_without_a_proof_is_invalid_request(headers):
+    with pytest.raises(InvalidRequestError) as caught:
+        read_credentials(headers, ALLOWED)
+    assert (caught.value.scheme, caught.value.get_error_description()) == (
+        "DPoP", "DPoP scheme without a DPoP proof header")
+
+
+@pytest.mark.parametrize("headers", [
+    {"Authorization": "DPoP abc", "DPoP": "p1, p2"},
+    {"Authorization": "DPoP abc", "DPoP": ["p1", "p2"]},
+    [("Authorization", "DPoP abc"), ("DPoP", "p1"), ("dpop", "p2")],
+])
+def test_several_proofs_are_an_invalid_proof(headers):
+    with pytest.raises(InvalidDpopProofError) as caught:
+        read_credentials(headers, ALLOWED)
+    assert (caught.value.scheme, caught.value.get_status_code()) == ("DPoP", 401)
+
+
+def test_bearer_request_keeps_a_dpop_header_for_the_binding_check():
+    assert read_credentials({"Authorization": "Bearer abc", "DPoP": "proof"}, ALLOWED).proofs == ("proof",)
+
+
+def test_required_mode_treats_bearer_as_foreign():
+    with pytest.raises(InvalidAuthSchemeError):
+        read_credentials({"Authorization": "Bearer abc"}, REQUIRED)
+
+
+def test_off_mode_treats_dpop_as_foreign():
+    with pytest.raises(InvalidAuthSchemeError):
+        read_credentials({"Authorization": "DPoP abc", "DPoP": "proof"}, OFF)
+
+
+def test_off_mode_ignores_a_dpop_header():
+    assert read_credentials({"Authorization": "Bearer abc", "DPoP": "proof"}, OFF).proofs == ()
+
+
+def test_header_values_splits_joined_values_and_strips():
+    assert header_values([("X", " a , b"), ("x", ["c"])], "x") == ["a", "b", "c"]
