@@ -212,7 +212,7 @@ class GetAccessTokenForConnectionError(ApiError):
     """A Token Vault (connection) exchange failed."""
 
 
-def _missing_argument(error: ApiError, argument: str) -> None:
+def _missing_argument(error: MissingExchangeArgumentError | MissingConnectionArgumentError, argument: str) -> None:
     # Both faces at once: upstream's MissingRequiredArgumentError (400
     # invalid_request, `argument`) and this exchange's ApiError, which the
     # DRF handler and the middleware answer.

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .errors import VerifyAccessTokenError
+from ..errors import VerifyAccessTokenError
 
 MAX_DEPTH = 10
 INVALID_ACT_CLAIM = "Invalid act claim"

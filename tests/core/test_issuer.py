@@ -445,7 +445,8 @@ def test_cache_max_entries_bounds_the_clients_memos(auth0_tenant):
     client = upstream_client(auth0_tenant, cache_max_entries=2)
     for sub in ("a", "b", "c", "d"):
         client.verify_access_token(auth0_tenant.mint_token(sub))
-    assert (len(client.token_verifier._verified), client.token_verifier._headers.limit, client.dpop_verifier._headers.limit) == (2, 2, 2)
+    memos = client.token_verifier._verified, client.token_verifier._headers, client.dpop_verifier._headers
+    assert (len(memos[0]), [memo.limit for memo in memos]) == (2, [2, 2, 2])
 
 
 def test_without_cache_max_entries_the_memos_keep_the_librarys_sizes(auth0_tenant):
