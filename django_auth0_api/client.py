@@ -60,7 +60,8 @@ class ApiClient:
     @_with_challenge
     def verify_dpop_proof(self, access_token: str, proof: str, http_method: str, http_url: str) -> dict[str, Any]:
         """The proof's claims, checked against the token (verified too) and its binding."""
-        for name, value in (("access_token", access_token), ("proof", proof),
+        # `dpop_proof`: upstream's name for the missing proof.
+        for name, value in (("access_token", access_token), ("dpop_proof", proof),
                             ("http_method", http_method), ("http_url", http_url)):
             if not value:
                 raise MissingRequiredArgumentError(name)

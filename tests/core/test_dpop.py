@@ -777,7 +777,9 @@ def test_verify_dpop_proof_needs_every_argument(api_client, token, proof_for, mi
     arguments[missing] = ""
     with pytest.raises(MissingRequiredArgumentError) as caught:
         api_client.verify_dpop_proof(**arguments)
-    assert caught.value.get_error_description() == f"Missing required argument: {missing}"
+    named = "dpop_proof" if missing == "proof" else missing  # upstream's name for the proof
+    assert (caught.value.argument, caught.value.get_error_description()) == (
+        named, f"Missing required argument: {named}")
 
 
 def test_verify_dpop_proof_errors_challenge_on_the_dpop_scheme(api_client, token, proof_for):

@@ -395,15 +395,25 @@ def test_a_200_with_nan_expires_in_is_502(auth0_tenant):
     auth0_tenant.queue_token_answer(200, text='{"access_token": "abc", "expires_in": NaN}')
     with pytest.raises(ApiError) as caught:
         obo(auth0_tenant)
-    assert (caught.value.get_status_code(), caught.value.get_error_code()) == (502, "invalid_response")
+    # NaN is not JSON (RFC 8259 §6).
+    assert (caught.value.get_status_code(), caught.value.get_error_code()) == (502, "invalid_json")
 
 
-def test_a_200_without_json_is_502(auth0_tenant):
+def test_a_200_without_json_is_502_invalid_json(auth0_tenant):
     auth0_tenant.queue_token_answer(200, text="<html>hello</html>")
     with pytest.raises(ApiError) as caught:
         obo(auth0_tenant)
-    assert (caught.value.get_status_code(), caught.value.get_error_description()) == (
-        502, "The token endpoint's answer is not a JSON object")
+    assert (caught.value.get_status_code(), caught.value.get_error_code(), caught.value.get_error_description()) == (
+        502, "invalid_json", "The token endpoint's answer is not JSON")
+
+
+@pytest.mark.parametrize("status", [400, 401, 404])
+def test_a_4xx_without_an_oauth_error_keeps_its_status(auth0_tenant, status):
+    auth0_tenant.queue_token_answer(status, text="Bad Request")
+    with pytest.raises(ApiError) as caught:
+        obo(auth0_tenant)
+    assert (caught.value.get_status_code(), caught.value.get_error_code(), caught.value.get_error_description()) == (
+        status, "token_exchange_error", f"The token endpoint answered HTTP {status} without an OAuth error")
 
 
 def test_a_429_carries_retry_after(auth0_tenant):
