@@ -154,7 +154,8 @@ def issuer_for(domain: str, allow_insecure_http: bool = False) -> str:
     if "://" not in text:
         text = "https://" + text
     parts = urlsplit(text)
-    if parts.scheme not in ("https", "http") or not parts.netloc or parts.query or parts.fragment:
+    if (parts.scheme not in ("https", "http") or not parts.netloc or parts.query or parts.fragment
+            or "@" in parts.netloc):  # credentials in a domain are a mistake, never an issuer
         raise ConfigurationError("a domain must be a host name or an https:// URL")
     if parts.scheme == "http" and not insecure_http_allowed(parts.hostname, allow_insecure_http):
         raise ConfigurationError("http:// issuers need ALLOW_INSECURE_HTTP and a loopback host")

@@ -245,3 +245,10 @@ def test_configuration_errors_are_base_auth_errors_with_upstreams_status():
     with pytest.raises(BaseAuthError) as caught:
         build(domain=None)
     assert (caught.value.get_status_code(), caught.value.get_error_code()) == (500, "invalid_configuration")
+
+
+@pytest.mark.parametrize("domain", ["user:pass@tenant.example.auth0.com", "https://user@tenant.example.auth0.com"])
+def test_a_domain_with_credentials_is_refused(domain):
+    with pytest.raises(ConfigurationError) as caught:
+        issuer_for(domain)
+    assert str(caught.value) == "a domain must be a host name or an https:// URL"
