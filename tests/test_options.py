@@ -53,7 +53,7 @@ def test_the_audience_is_checked_before_the_domain():
     ({"domain": None}, "Must provide either 'domain' or 'domains' (DOMAIN or DOMAINS)"),
     ({"domain": ""}, "Must provide either 'domain' or 'domains' (DOMAIN or DOMAINS)"),
     ({"domain": None, "domains": ["t.example.com"], "client_id": "c"},
-     "The 'domain' option (DOMAIN) is required when 'client_id' is configured"),
+     "The 'domain' parameter is required when 'client_id' is configured (DOMAIN with CLIENT_ID)"),
     ({"audience": ["https://a", ""]}, "audience must be a string or a list of non-empty strings"),
     ({"audience": ["https://a", 5]}, "audience must be a string or a list of non-empty strings"),
     ({"audience": 5}, "audience must be a string or a list of strings"),

@@ -41,7 +41,7 @@ def token_answer(reply: http.Reply, error: type[ApiError], secrets) -> dict:
         body = None
         if reply.status == 200:  # upstream's code for a 200 that is not JSON at all
             logger.warning("auth0: exchange got an answer that is not JSON")
-            raise error("invalid_json", "The token endpoint's answer is not JSON", 502) from None
+            raise error("invalid_json", "The token endpoint returned invalid JSON", 502) from None
     if reply.status != 200:
         raise server_error(reply, body, error, secrets)
     if not isinstance(body, dict):

@@ -165,12 +165,12 @@ def test_non_string_scope_is_refused(auth0_tenant):
 
 # -- configuration ----------------------------------------------------------------------------
 
-NEEDS_CREDENTIALS = ("Token exchange needs client credentials: configure client_id and client_secret "
+NEEDS_CREDENTIALS = ("Client credentials are required for token exchange: configure client_id and client_secret "
                      "(CLIENT_ID, CLIENT_SECRET) of a confidential client")
 
 
 def needs_secret(method):
-    return (f"Token exchange needs client credentials: CLIENT_AUTH_METHOD {method} needs client_id and "
+    return (f"Client credentials are required for token exchange: CLIENT_AUTH_METHOD {method} needs client_id and "
             "client_secret (CLIENT_SECRET), or use private_key_jwt with CLIENT_ASSERTION_KEY")
 
 
@@ -200,7 +200,7 @@ def test_a_connection_exchange_without_credentials_is_its_own_error(auth0_tenant
 def test_a_client_id_without_domain_is_a_configuration_error(auth0_tenant):
     with pytest.raises(ConfigurationError) as caught:
         ApiClientOptions(domains=[auth0_tenant.domain], audience=CALENDAR, client_id="c", client_secret="s")
-    assert str(caught.value) == "The 'domain' option (DOMAIN) is required when 'client_id' is configured"
+    assert str(caught.value) == "The 'domain' parameter is required when 'client_id' is configured (DOMAIN with CLIENT_ID)"
 
 
 @pytest.mark.parametrize("call, error_class", [
@@ -404,7 +404,7 @@ def test_a_200_without_json_is_502_invalid_json(auth0_tenant):
     with pytest.raises(ApiError) as caught:
         obo(auth0_tenant)
     assert (caught.value.get_status_code(), caught.value.get_error_code(), caught.value.get_error_description()) == (
-        502, "invalid_json", "The token endpoint's answer is not JSON")
+        502, "invalid_json", "The token endpoint returned invalid JSON")
 
 
 @pytest.mark.parametrize("status", [400, 401, 404])
