@@ -146,7 +146,7 @@ def test_several_dpop_proofs_are_401_invalid_dpop_proof(auth0_tenant, api_client
     headers = {"authorization": f"DPoP {auth0_tenant.mint_token(jkt='thumbprint')}", "dpop": ["a.b.c", "d.e.f"]}
     with pytest.raises(InvalidDpopProofError):
         api_client.verify_request(headers, "GET", URL)
-    assert answer(api_client, headers)[:3] == (401, "invalid_dpop_proof", "Several DPoP proofs")
+    assert answer(api_client, headers)[:3] == (401, "invalid_dpop_proof", "Multiple DPoP proofs")
 
 
 def test_a_dpop_request_without_method_or_url_is_a_missing_argument(auth0_tenant, api_client):

@@ -121,8 +121,8 @@ def test_several_dpop_proofs_are_401_invalid_dpop_proof(auth0_tenant, client):
     response = client.get("/plain/optional", HTTP_AUTHORIZATION=f"DPoP {auth0_tenant.mint_token(jkt='thumb')}",
                           HTTP_DPOP="a.b.c, d.e.f")
     assert answer(response) == (
-        401, {"error": "invalid_dpop_proof", "error_description": "Several DPoP proofs"},
-        'Bearer realm="api", DPoP algs="ES256", error="invalid_dpop_proof", error_description="Several DPoP proofs"')
+        401, {"error": "invalid_dpop_proof", "error_description": "Multiple DPoP proofs"},
+        'Bearer realm="api", DPoP algs="ES256", error="invalid_dpop_proof", error_description="Multiple DPoP proofs"')
 
 
 def test_a_keys_outage_is_503_with_retry_after_and_no_challenge(auth0_tenant, client):

@@ -95,5 +95,5 @@ def parse_credentials(authorization: list[str], dpop: list[str], options) -> Cre
         if not proofs or proofs == ("",):
             raise InvalidRequestError("DPoP scheme without a DPoP proof header", scheme=scheme)
         if len(proofs) > 1:
-            raise InvalidDpopProofError("Several DPoP proofs", scheme=scheme)
+            raise InvalidDpopProofError("Multiple DPoP proofs", scheme=scheme)
     return Credentials(scheme, token, proofs)
