@@ -15,8 +15,10 @@ $(BIN)/.installed: pyproject.toml
 
 venv: $(BIN)/.installed
 
+# Every test, with branch coverage of the package and its floor (pyproject's [tool.coverage]).
 test: venv
-	$(BIN)/pytest
+	$(BIN)/coverage run -m pytest
+	$(BIN)/coverage report
 
 bench: venv
 	$(BIN)/python testproject/bench.py

@@ -24,6 +24,8 @@ EXPECTED_TYPES = {
     "CLIENT_ASSERTION_KEY": (str,), "CACHE_ALIAS": (str,), "CACHE_TTL": (Real,),
     "JWKS_REFETCH_COOLDOWN": (Real,), "HTTP_TIMEOUT": (Real,), "ALLOW_INSECURE_HTTP": (bool,),
     "USER_RESOLVER": (str,), "EXCHANGE_CACHE": (bool,), "CACHE_MAX_ENTRIES": (int,),
+    "MTLS_CLIENT_CERT_HEADER": (str,), "MTLS_REQUIRED": (bool,), "DECRYPTION_KEYS": (dict,),
+    "DECRYPTION_ALGORITHMS": _LISTS, "DECRYPTION_ENCRYPTIONS": _LISTS, "REQUIRE_ENCRYPTION": (bool,),
 }
 _CALLABLE_OK = {"DOMAINS", "USER_RESOLVER"}
 
@@ -62,7 +64,7 @@ def check_settings(app_configs=None, **kwargs):
         return messages + [Error(f"AUTH0_API is invalid: {exc}", hint="See the README's settings table.",
                                  id=_P + "E003")]
     return (messages + _check_cache(options) + _check_nonce_handler(options) + _check_resolver(options)
-            + _check_exchange_client(options))
+            + _check_exchange_client(options) + _check_decryption_keys(options))
 
 
 def _check_cache(options):
@@ -122,6 +124,21 @@ def _check_exchange_client(options):
                       hint="Set DOMAIN, CLIENT_ID and CLIENT_SECRET, or CLIENT_AUTH_METHOD 'private_key_jwt' "
                            "with CLIENT_ASSERTION_KEY.", id=_P + "E007")]
     return []
+
+
+def _check_decryption_keys(options):
+    """Every DECRYPTION_KEYS entry must load: an unreadable file or a wrong key
+    type found now, not at the first encrypted token."""
+    from .core.jwe import load_decryption_key
+
+    messages = []
+    for kid, source in options.decryption_keys.items():
+        try:
+            load_decryption_key(kid, source)
+        except ConfigurationError as exc:  # names the kid, never the key
+            messages.append(Error(str(exc), hint="Give the PEM text of an RSA private key, or the path of its file.",
+                                  id=_P + "E009"))
+    return messages
 
 
 @register(Tags.security, deploy=True)

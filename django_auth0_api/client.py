@@ -11,6 +11,7 @@ from .core.challenges import build_challenge
 from .core.claims import bound_key_of, copy_json, missing_claims
 from .core.credentials import Credentials, read_credentials
 from .core.dpop import DpopVerifier
+from .core.mtls import CertificateBinding
 from .errors import (
     BaseAuthError,
     InvalidRequestError,
@@ -45,6 +46,7 @@ class ApiClient:
         self.challenge: Callable[[BaseAuthError], str] = partial(build_challenge, options)
         self.token_verifier = AccessTokenVerifier(options)
         self.dpop_verifier = DpopVerifier(options)
+        self.certificates = CertificateBinding(options)
         self._exchanger = None
 
     # -- verification -------------------------------------------------------
@@ -74,7 +76,7 @@ class ApiClient:
 
     def verify_request(self, headers, http_method: str | None = None, http_url: str | None = None) -> dict[str, Any]:
         """Bearer or DPoP, whichever the request carries; the token's claims."""
-        # A DOMAINS resolver gets the same context as under Django (SPEC §3.1).
+        # A DOMAINS resolver gets the same context as under Django (the README's DOMAINS setting).
         context = {"request_url": http_url, "request_headers": headers}
         return dict(self.authenticate(headers, http_method, http_url, context).claims)
 
@@ -100,6 +102,9 @@ class ApiClient:
         scheme = credentials.scheme
         try:
             claims = self.token_verifier.verify(credentials.token, context)
+            # Before the proof: a token presented without its certificate must not consume one.
+            if "cnf" in claims or self.certificates.required:
+                self.certificates.check(claims, credentials.certificate)
             if scheme == "Bearer":
                 if bound_key_of(claims) is not None:
                     raise VerifyAccessTokenError("DPoP-bound token sent as a Bearer token")

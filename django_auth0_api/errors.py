@@ -1,4 +1,4 @@
-"""The errors the library raises, each knowing its HTTP face (SPEC §4).
+"""The errors the library raises, each knowing its HTTP face (RFC 6750 §3, RFC 9449 §7; the README's status table).
 
 Descriptions are fixed sentences chosen here: none of them ever quotes a
 token, a proof, a claim value or a secret, so they are safe to send and log.

@@ -5,12 +5,14 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from functools import cached_property, wraps
 from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
+from .core.jwe import CONTENT_ENCRYPTIONS, DEFAULT_ALGORITHMS, DEFAULT_ENCRYPTIONS, KEY_ALGORITHMS
+from .core.mtls import HEADER_NAME, meta_key
 from .errors import ConfigurationError, MissingRequiredArgumentError
 
 ASYMMETRIC_ALGORITHMS = frozenset(
@@ -53,6 +55,12 @@ class ApiClientOptions:
     # (`callable(url) -> response or dict`) replaces the GET of discovery and JWKS.
     cache_ttl_seconds: float | None = None
     custom_fetch: Callable[[str], Any] | None = field(default=None, repr=False)
+    mtls_client_cert_header: str | None = None
+    mtls_required: bool = False
+    decryption_keys: Mapping[str, str] = field(default_factory=dict, repr=False)
+    decryption_algorithms: Sequence[str] = DEFAULT_ALGORITHMS
+    decryption_encryptions: Sequence[str] = DEFAULT_ENCRYPTIONS
+    require_encryption: bool = False
 
     def __post_init__(self):
         set_ = object.__setattr__.__get__(self)
@@ -100,6 +108,39 @@ class ApiClientOptions:
             raise ConfigurationError("realm must be a non-empty string")
         if self.domain:
             issuer_for(self.domain, self.allow_insecure_http)
+        self._validate_mtls()
+        self._validate_decryption(set_)
+
+    def _validate_mtls(self) -> None:
+        header = self.mtls_client_cert_header
+        if header is not None and (not isinstance(header, str) or not HEADER_NAME.fullmatch(header)
+                                   or header.lower() in ("authorization", "dpop")):
+            raise ConfigurationError("mtls_client_cert_header must be an HTTP header name such as X-Client-Cert")
+        if self.mtls_required and not header:
+            # The certificate is the proxy's to pass on: without a header no bound token could pass.
+            raise ConfigurationError("mtls_required needs mtls_client_cert_header")
+
+    def _validate_decryption(self, set_) -> None:
+        keys = self.decryption_keys
+        if keys is None:
+            keys = {}
+        if not isinstance(keys, Mapping) or not all(isinstance(kid, str) and kid for kid in keys):
+            raise ConfigurationError("decryption_keys must map key ids to PEM text or file paths")
+        set_("decryption_keys", dict(keys))
+        for name, supported in (("decryption_algorithms", KEY_ALGORITHMS),
+                                ("decryption_encryptions", CONTENT_ENCRYPTIONS)):
+            listed = _strings(name, getattr(self, name))
+            if not set(listed) <= supported.keys():
+                raise ConfigurationError(f"{name} may list only {', '.join(supported)}")
+            set_(name, listed)
+        if self.require_encryption and not keys:
+            # Contradictory: every token would be refused.
+            raise ConfigurationError("require_encryption needs decryption_keys")
+
+    @cached_property
+    def mtls_meta_key(self) -> str | None:
+        """Where `request.META` holds the certificate header, when one is configured."""
+        return meta_key(self.mtls_client_cert_header) if self.mtls_client_cert_header else None
 
     @cached_property
     def issuer(self) -> str | None:

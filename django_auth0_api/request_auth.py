@@ -64,12 +64,15 @@ def _verify(http_request):
     context = None
     if callable(client.options.domains) or isinstance(client.options.domains, str):
         context = {"request_url": http_request.build_absolute_uri(), "request_headers": http_request.headers}
-    # Only these two headers matter: reading them from META skips building
-    # `request.headers` out of every header of the request.
+    # Only these headers matter: reading them from META skips building
+    # `request.headers` out of every header of the request. The certificate
+    # header is read only when MTLS_CLIENT_CERT_HEADER names it.
     meta = http_request.META
+    certificate_key = client.options.mtls_meta_key
     try:
         credentials = parse_credentials(split_header(meta.get("HTTP_AUTHORIZATION")),
-                                        split_header(meta.get("HTTP_DPOP")), client.options)
+                                        split_header(meta.get("HTTP_DPOP")), client.options,
+                                        split_header(meta.get(certificate_key)) if certificate_key else [])
         return client.authenticate_credentials(credentials, http_request.method, http_request.build_absolute_uri,
                                                context)
     except (MissingAuthorizationError, InvalidAuthSchemeError):
@@ -137,7 +140,7 @@ def headers_of(error: BaseAuthError) -> dict[str, str]:
 
 
 def error_response(error: BaseAuthError) -> JsonResponse:
-    """`{"error", "error_description"}` with the status and headers of the README's table."""
+    """`{"error", "error_description"}` with the status and headers of the README's status table."""
     if isinstance(error, ConfigurationError):
         return JsonResponse(configuration_failure_body(error), status=500)
     code = error.get_error_code() or ("temporarily_unavailable" if error.get_status_code() == 503 else "unauthorized")

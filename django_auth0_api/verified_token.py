@@ -7,7 +7,7 @@ from dataclasses import FrozenInstanceError
 from types import MappingProxyType
 from typing import Any
 
-from .core.claims import bound_key_of, copy_json, permissions_of, scopes_of
+from .core.claims import bound_certificate_of, bound_key_of, copy_json, permissions_of, scopes_of
 from .core.delegation import get_current_actor, get_delegation_chain
 
 
@@ -89,3 +89,9 @@ class VerifiedToken:
     @property
     def jkt(self) -> str | None:
         return bound_key_of(self._claims)
+
+    @property
+    def x5t_s256(self) -> str | None:
+        """The certificate thumbprint the token is bound to (RFC 8705 §3.1), checked
+        against the request's client certificate; None for a token not so bound."""
+        return bound_certificate_of(self._claims)

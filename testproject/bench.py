@@ -4,6 +4,8 @@
     verify_fresh         verify_access_token, a new token each time / jwt.decode        (lower is better)
     drf_auth_throughput  DRF requests/s with Bearer auth / the same view without auth   (higher is better)
     dpop_verify_request  verify_request with a fresh DPoP proof / jwt.decode of token and proof (lower is better)
+    jwe_verify_fresh     verify_access_token, a new encrypted token (RSA-OAEP-256 + A256GCM) each time /
+                         jwt.decode of the signed token it nests                          (lower is better)
 
 Runs in one process against the fake tenant (mocked with `responses`).
 """
@@ -83,6 +85,7 @@ def main():
         figures["verify_fresh"] = compare(client.verify_access_token, pyjwt_decode, pools)
         figures["drf_auth_throughput"] = drf_ratio(tenant)
         figures["dpop_verify_request"] = dpop_ratio(tenant, client, public_key, options)
+        figures["jwe_verify_fresh"] = jwe_ratio(tenant, public_key, options)
 
     for name, value in figures.items():
         print(f"{name:22s} {value:6.3f}")
@@ -129,6 +132,23 @@ def dpop_ratio(tenant, client, public_key, options):
         jwt.decode(proof, proof_key, algorithms=["ES256"])
 
     return compare(ours, theirs, pools)
+
+
+def jwe_ratio(tenant, public_key, options):
+    """Decryption is an RSA private-key operation, so this ratio is mostly
+    its cost over that of one signature check: what encryption costs a fresh
+    token (a repeated one is served from the verified-token cache)."""
+    kid = "bench-encryption-key"
+    pem = tenant.encryption_key(kid)
+    with override_settings(AUTH0_API=tenant.settings(DECRYPTION_KEYS={kid: pem}), MIDDLEWARE=[]):
+        client = get_api_client()
+        client.verify_access_token(tenant.mint_token(encrypt_for=kid))  # warm the keys
+        pools = []
+        for r in range(ROUNDS):
+            signed = [tenant.mint_token(sub=f"jwe-{r}-{i}") for i in range(N // 8)]
+            pools.append([(tenant.encrypt(token, kid), token) for token in signed])
+        return compare(lambda pair: client.verify_access_token(pair[0]),
+                       lambda pair: jwt.decode(pair[1], public_key, **options), pools)
 
 
 if __name__ == "__main__":

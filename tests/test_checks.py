@@ -199,3 +199,25 @@ def test_private_key_jwt_without_a_key_is_an_error(settings):
 def test_a_verify_only_api_needs_no_exchange_client(settings):
     settings.AUTH0_API = {"DOMAIN": "tenant.example.auth0.com", "AUDIENCE": "https://api.example.com"}
     assert [m.id for m in check_settings() if m.id.endswith("E007")] == []
+
+
+def test_e009_a_decryption_key_that_does_not_load(settings, auth0_tenant):
+    settings.DEBUG = True
+    settings.AUTH0_API = auth0_tenant.settings(DECRYPTION_KEYS={"enc-0": auth0_tenant.encryption_key("enc-0"),
+                                                                "bad": "/nonexistent.pem"})
+    assert [(m.id, m.msg) for m in check_settings()] == [
+        ("django_auth0_api.E009", "DECRYPTION_KEYS['bad'] is neither PEM text nor a readable file")]
+
+
+def test_decryption_keys_that_load_pass(settings, auth0_tenant):
+    settings.DEBUG = True
+    settings.AUTH0_API = auth0_tenant.settings(DECRYPTION_KEYS={"enc-0": auth0_tenant.encryption_key("enc-0")})
+    assert check_settings() == []
+
+
+@pytest.mark.parametrize(("key", "value"), [("DECRYPTION_KEYS", ["a.pem"]), ("MTLS_CLIENT_CERT_HEADER", 5),
+                                            ("MTLS_REQUIRED", "yes"), ("DECRYPTION_ALGORITHMS", "RSA-OAEP-256"),
+                                            ("REQUIRE_ENCRYPTION", 1)])
+def test_e002_for_the_mtls_and_decryption_settings(conf, key, value):
+    conf.AUTH0_API = dict(GOOD, **{key: value})
+    assert ids(check_settings()) == ["django_auth0_api.E002"]

@@ -1,4 +1,4 @@
-"""django_auth0_api.client: the seed-compatible blocking API, Bearer path and the status table (SPEC §4)."""
+"""django_auth0_api.client: the seed-compatible blocking API, Bearer path and the status table (the README)."""
 
 import pytest
 

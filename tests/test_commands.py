@@ -265,3 +265,33 @@ def test_manage_py_check_of_an_unreachable_tenant_exits_1_without_a_traceback(re
     assert shown.returncode == 1
     assert shown.stderr == (f"problem: http://127.0.0.1:{refusing_port}/: discovery failed: connection failed\n"
                             "CommandError: auth0_check found 1 problem(s)\n")
+
+
+# -- auth0_check: certificate-bound and encrypted tokens ------------------------------------------------------
+
+def test_check_decrypts_with_each_decryption_key(settings, auth0_tenant):
+    keys = {kid: auth0_tenant.encryption_key(kid) for kid in ("enc-0", "enc-1")}
+    settings.AUTH0_API = auth0_tenant.settings(DECRYPTION_KEYS=keys, MTLS_CLIENT_CERT_HEADER="X-Client-Cert")
+    out, _ = run("auth0_check")
+    assert out.splitlines()[-6:] == [
+        "Token exchange: client test-client-id, client_secret_basic",
+        "Certificate-bound tokens: checked when bound, certificate from the X-Client-Cert header",
+        "Encrypted tokens: accepted, plain JWS too; RSA-OAEP-256 with A256GCM",
+        "  key enc-0: RSA 2048: decrypts", "  key enc-1: RSA 2048: decrypts", "All checks passed."]
+
+
+def test_check_reports_a_decryption_key_that_does_not_load(settings, auth0_tenant):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    ec_pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    settings.AUTH0_API = auth0_tenant.settings(DECRYPTION_KEYS={"enc-0": auth0_tenant.encryption_key("enc-0"),
+                                                                "bad": ec_pem})
+    out, err = StringIO(), StringIO()
+    with pytest.raises(CommandError) as caught:
+        call_command("auth0_check", stdout=out, stderr=err)
+    assert caught.value.returncode == 1
+    assert out.getvalue().splitlines()[-2:] == ["  key enc-0: RSA 2048: decrypts", "  key bad: does not load"]
+    assert err.getvalue() == "problem: DECRYPTION_KEYS['bad'] must be an RSA private key of 2048 bits or more\n"
+    assert "PRIVATE KEY" not in out.getvalue() + err.getvalue()

@@ -1,4 +1,4 @@
-"""django_auth0_api.errors: each error knows its status, code and headers (SPEC §4)."""
+"""django_auth0_api.errors: each error knows its status, code and headers (the README)."""
 
 import pathlib
 import subprocess

@@ -1,4 +1,4 @@
-"""django_auth0_api.middleware: Bearer for plain Django views, the status table over HTTP (SPEC §4),
+"""django_auth0_api.middleware: Bearer for plain Django views, the status table over HTTP (the README),
 and hostile input that must never yield a 500."""
 
 import json

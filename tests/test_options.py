@@ -252,3 +252,15 @@ def test_a_domain_with_credentials_is_refused(domain):
     with pytest.raises(ConfigurationError) as caught:
         issuer_for(domain)
     assert str(caught.value) == "a domain must be a host name or an https:// URL"
+
+
+@pytest.mark.parametrize("keys", [["a.pem"], "a.pem", {"": "a.pem"}, {5: "a.pem"}])
+def test_decryption_keys_must_map_key_ids(keys):
+    with pytest.raises(ConfigurationError, match="decryption_keys must map key ids to PEM text or file paths"):
+        ApiClientOptions(domain="tenant.example.auth0.com", audience="https://api.example.com", decryption_keys=keys)
+
+
+def test_no_decryption_keys_is_an_empty_mapping():
+    options = ApiClientOptions(domain="tenant.example.auth0.com", audience="https://api.example.com",
+                               decryption_keys=None)
+    assert options.decryption_keys == {}

@@ -1,4 +1,4 @@
-"""DPoP replay across real worker processes (SPEC §5: `cache.add`, fleet-wide).
+"""DPoP replay across real worker processes (the README: `cache.add`, fleet-wide).
 
 A real `redis-server` and gunicorn with two workers serving `testproject.wsgi`
 with the Redis cache; the Auth0 tenant is the local one (`testproject.tenant`,

@@ -1,4 +1,4 @@
-"""Access-token verification (RFC 9068 where it applies, SPEC §5).
+"""Access-token verification (RFC 9068 where it applies; the README's verification rules).
 
 Everything that can be refused without the network is refused first: the
 shape, the size, the header, the algorithm and the issuer. A token already
@@ -18,8 +18,8 @@ from django.utils.module_loading import import_string
 
 from ..errors import ConfigurationError, DomainsResolverError, VerifyAccessTokenError
 from ..options import issuer_for
-from . import jws
-from .claims import audience_matches, is_numeric_date, missing_claims
+from . import jwe, jws
+from .claims import audience_matches, confirmation_problem, is_numeric_date, missing_claims
 from .delegation import MalformedActClaim, validate_act
 from .issuer import IssuerDocuments
 from .memo import BoundedMemo
@@ -41,18 +41,22 @@ class AccessTokenVerifier:
         self._verified = BoundedMemo(options.cache_max_entries or VERIFIED_CACHE_SIZE)
         self._headers = BoundedMemo(options.cache_max_entries or _HEADER_CACHE_SIZE)
         self._resolver: Callable | None = None
+        # Built now: a key that cannot be loaded is a configuration error, raised loudly.
+        self._decrypter = jwe.Decrypter.from_options(options) if options.decryption_keys else None
 
     # -- entry point ------------------------------------------------------
     def verify(self, token, context: dict | None = None) -> dict[str, Any]:
         """The verified claims of `token`, or `VerifyAccessTokenError`."""
         if not isinstance(token, str) or not token:
             raise VerifyAccessTokenError("Access token is missing")
-        if len(token) > MAX_TOKEN_LENGTH:
+        if len(token) > MAX_TOKEN_LENGTH and (self._decrypter is None or len(token) > jwe.MAX_ENCRYPTED_TOKEN_LENGTH):
             raise VerifyAccessTokenError("Access token is too large")
         hit = self._verified.get(token)
         if hit is not None and self._still_valid(hit, context):
             return hit
-        claims = self._verify_fully(token, context)
+        # The cache holds the token as sent: an encrypted one is decrypted once.
+        decrypter = self._decrypter
+        claims = self._verify_fully(token if decrypter is None else self._signed_token(token, decrypter), context)
         self._verified.put(token, claims)
         return claims
 
@@ -74,6 +78,21 @@ class AccessTokenVerifier:
             and (nbf is None or nbf <= now + leeway)
             and self._issuer_allowed(claims["iss"], context)
         )
+
+    def _signed_token(self, token: str, decrypter: jwe.Decrypter) -> str:
+        """The JWS nested in an encrypted token (RFC 7516), or `token` itself
+        when it is a plain JWS and encryption is not required."""
+        if not jwe.is_compact_jwe(token):
+            if len(token) > MAX_TOKEN_LENGTH:
+                raise VerifyAccessTokenError("Access token is too large")
+            if self.options.require_encryption:
+                raise VerifyAccessTokenError("Access token is not encrypted")
+            return token
+        try:
+            return decrypter.decrypt(token)
+        except jwe.JWEError:
+            # One sentence for every step: which one failed is nobody's business (RFC 7516 §11.5).
+            raise VerifyAccessTokenError("Access token is invalid") from None
 
     def _verify_fully(self, token: str, context) -> dict[str, Any]:
         try:
@@ -138,9 +157,9 @@ class AccessTokenVerifier:
         # RFC 7800 §3.1: a present `cnf` is an object; `"cnf": null` binds the
         # token to nothing, so it is malformed rather than a Bearer token.
         if "cnf" in claims:
-            cnf = claims["cnf"]
-            if not (isinstance(cnf, dict) and isinstance(cnf.get("jkt"), str) and cnf["jkt"]):
-                raise VerifyAccessTokenError("Claim cnf is malformed")
+            unusable = confirmation_problem(claims["cnf"])
+            if unusable is not None:
+                raise VerifyAccessTokenError(unusable)
         try:
             validate_act(claims)
         except MalformedActClaim:

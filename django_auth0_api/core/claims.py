@@ -59,5 +59,31 @@ def bound_key_of(claims) -> str | None:
     return cnf.get("jkt") if isinstance(cnf, dict) else None
 
 
+def bound_certificate_of(claims) -> str | None:
+    """The `cnf.x5t#S256` a certificate-bound token is bound to (RFC 8705 §3.1), or None."""
+    cnf = claims.get("cnf")
+    return cnf.get("x5t#S256") if isinstance(cnf, dict) else None
+
+
+# The confirmation methods (RFC 7800 §3.1) this library can check: a DPoP key
+# (RFC 9449 §6.1) and a client certificate (RFC 8705 §3.1).
+CONFIRMATION_METHODS = frozenset({"jkt", "x5t#S256"})
+
+
+def confirmation_problem(cnf) -> str | None:
+    """Why a `cnf` claim cannot be honoured, or None: it must be an object of
+    one or more methods listed above, each a non-empty string. A method this
+    library cannot check is refused: ignoring it would turn a sender-bound
+    token back into a bearer token."""
+    if not isinstance(cnf, dict) or not cnf:
+        return "Claim cnf is malformed"
+    for method, value in cnf.items():
+        if method not in CONFIRMATION_METHODS:
+            return "Claim cnf names a confirmation method this API cannot check"
+        if not isinstance(value, str) or not value:
+            return "Claim cnf is malformed"
+    return None
+
+
 def missing_claims(claims, names) -> list[str]:
     return sorted(name for name in names if name not in claims)

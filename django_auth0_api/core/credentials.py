@@ -1,7 +1,9 @@
-"""Reading credentials out of request headers (RFC 6750 §2.1, RFC 9449 §7.1)."""
+"""Reading credentials out of request headers (RFC 6750 §2.1, RFC 9449 §7.1),
+and the client certificate a TLS-terminating proxy forwards (RFC 8705 §3)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from ..errors import (
@@ -19,6 +21,9 @@ class Credentials(NamedTuple):
     scheme: str
     token: str
     proofs: tuple[str, ...] = ()
+    # The raw value of the `MTLS_CLIENT_CERT_HEADER` header; None when that
+    # setting is unset (no header is trusted then) or the header is absent.
+    certificate: str | None = None
 
     def __repr__(self) -> str:  # never the token or the proof
         return f"Credentials(scheme={self.scheme!r})"
@@ -73,12 +78,18 @@ def split_header(value: str | None) -> list[str]:
 
 def read_credentials(headers, options) -> Credentials:
     """The credentials in `headers`, a mapping or a list of pairs."""
-    found = _collect(headers, ("authorization", "dpop"))
-    return parse_credentials(found["authorization"], found["dpop"], options)
+    certificate_header = options.mtls_client_cert_header
+    if not certificate_header:
+        found = _collect(headers, ("authorization", "dpop"))
+        return parse_credentials(found["authorization"], found["dpop"], options)
+    found = _collect(headers, ("authorization", "dpop", certificate_header.lower()))
+    return parse_credentials(found["authorization"], found["dpop"], options, found[certificate_header.lower()])
 
 
-def parse_credentials(authorization: list[str], dpop: list[str], options) -> Credentials:
-    """The credentials in the values of the Authorization and DPoP headers."""
+def parse_credentials(authorization: list[str], dpop: list[str], options,
+                      certificates: Sequence[str] = ()) -> Credentials:
+    """The credentials in the values of the Authorization and DPoP headers,
+    and of the certificate header (read only when it is configured)."""
     if not authorization or authorization == [""]:
         raise MissingAuthorizationError()
     if len(authorization) > 1:
@@ -96,4 +107,6 @@ def parse_credentials(authorization: list[str], dpop: list[str], options) -> Cre
             raise InvalidRequestError("DPoP scheme without a DPoP proof header", scheme=scheme)
         if len(proofs) > 1:
             raise InvalidDpopProofError("Multiple DPoP proofs", scheme=scheme)
-    return Credentials(scheme, token, proofs)
+    # A proxy that overwrites the header sends one value: several cannot be told apart.
+    certificate = certificates[0] if len(certificates) == 1 and certificates[0] else None
+    return Credentials(scheme, token, proofs, certificate)

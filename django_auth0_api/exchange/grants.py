@@ -1,4 +1,4 @@
-"""Token exchange at the tenant's token endpoint (SPEC §6).
+"""Token exchange at the tenant's token endpoint (RFC 8693; the README's "Token exchange").
 
 Three grants share one path:
 

@@ -6,6 +6,6 @@ See the README's "Testing your API" section.
 
 from .keys import rsa_key
 from .mocking import calls_to
-from .tenant import DEFAULT_AUDIENCE, DEFAULT_DOMAIN, DpopKey, FakeTenant
+from .tenant import DEFAULT_AUDIENCE, DEFAULT_DOMAIN, ClientCertificate, DpopKey, FakeTenant
 
-__all__ = ["DEFAULT_AUDIENCE", "DEFAULT_DOMAIN", "DpopKey", "FakeTenant", "calls_to", "rsa_key"]
+__all__ = ["DEFAULT_AUDIENCE", "DEFAULT_DOMAIN", "ClientCertificate", "DpopKey", "FakeTenant", "calls_to", "rsa_key"]

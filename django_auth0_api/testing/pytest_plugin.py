@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from .tenant import DpopKey, FakeTenant
+from .tenant import ClientCertificate, DpopKey, FakeTenant
 
 
 @pytest.fixture
@@ -29,3 +29,9 @@ def auth0_tenant(settings):
 def dpop_key():
     """A fresh ES256 DPoP key pair."""
     return DpopKey()
+
+
+@pytest.fixture
+def client_certificate():
+    """A fresh self-signed client certificate, for certificate-bound tokens (RFC 8705)."""
+    return ClientCertificate()

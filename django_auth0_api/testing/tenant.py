@@ -17,7 +17,7 @@ import uuid
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
-from ..core import jws
+from ..core import jwe, jws
 from .keys import CURVES, rsa_key
 from .token_endpoint import TokenEndpoint
 
@@ -41,6 +41,38 @@ class DpopKey:
         self.jkt = jws.thumbprint(self.jwk)
 
 
+class ClientCertificate:
+    """A client's self-signed TLS certificate (RFC 8705 §2.2), as a proxy would
+    forward it: `header_value` is the URL-encoded PEM of nginx's
+    `$ssl_client_escaped_cert`, `alb_header_value` that of an AWS ALB's
+    `X-Amzn-Mtls-Clientcert` (`+`, `=`, `/` left as they are); `x5t_s256`
+    is the thumbprint a bound token carries in `cnf`."""
+
+    def __init__(self, common_name: str = "client-1"):
+        import datetime
+        import hashlib
+        from urllib.parse import quote
+
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.x509.oid import NameOID
+
+        self.private_key = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+        now = datetime.datetime.now(datetime.timezone.utc)
+        self.certificate = (
+            x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(self.private_key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
+            .sign(self.private_key, hashes.SHA256())
+        )
+        self.der = self.certificate.public_bytes(serialization.Encoding.DER)
+        self.pem = self.certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
+        self.x5t_s256 = jws.b64encode(hashlib.sha256(self.der).digest())
+        self.header_value = quote(self.pem, safe="")
+        self.alb_header_value = quote(self.pem, safe="+=/")
+
+
 class FakeTenant(TokenEndpoint):
     """An Auth0 tenant in a box: sign tokens with its keys and let `mock()`
     serve its discovery, JWKS and token endpoint."""
@@ -56,6 +88,9 @@ class FakeTenant(TokenEndpoint):
         self.keys = {self._new_kid(): signing_key or rsa_key(0)}
         self.kid = next(iter(self.keys))
         self.requests: list = []
+        # The API's token encryption keys (kid -> PEM private key): `mint_token`
+        # encrypts to the public half of one of them with `encrypt_for=kid`.
+        self.encryption_keys: dict[str, str] = {}
         TokenEndpoint.__init__(self)
 
     # -- sharing one tenant between processes ------------------------------------
@@ -130,17 +165,22 @@ class FakeTenant(TokenEndpoint):
 
     # -- tokens ----------------------------------------------------------------
     def mint_token(self, sub: str = "auth0|user-1", *, audience=None, scope: str | None = None,
-                   expires_in: int = 3600, jkt: str | None = None, act: dict | None = None,
-                   claims: dict | None = None, header: dict | None = None, drop=(), kid: str | None = None,
-                   alg: str = "RS256", key=None) -> str:
-        """A signed access token; `claims`/`header` override, `drop` removes."""
+                   expires_in: int = 3600, jkt: str | None = None, x5t_s256: str | None = None,
+                   act: dict | None = None, claims: dict | None = None, header: dict | None = None, drop=(),
+                   kid: str | None = None, alg: str = "RS256", key=None, encrypt_for: str | None = None) -> str:
+        """A signed access token; `claims`/`header` override, `drop` removes.
+
+        `jkt` binds it to a DPoP key, `x5t_s256` to a client certificate
+        (`ClientCertificate.x5t_s256`); `encrypt_for` (a kid of
+        `encryption_key()`) makes it a JWE nesting the signed token."""
         now = int(time.time())
         payload = {"iss": self.issuer, "sub": sub, "aud": audience or self.audience,
                    "iat": now, "exp": now + expires_in, "jti": uuid.uuid4().hex}
         if scope is not None:
             payload["scope"] = scope
-        if jkt is not None:
-            payload["cnf"] = {"jkt": jkt}
+        if jkt is not None or x5t_s256 is not None:
+            payload["cnf"] = {name: value for name, value in (("jkt", jkt), ("x5t#S256", x5t_s256))
+                              if value is not None}
         if act is not None:
             payload["act"] = act
         payload.update(claims or {})
@@ -150,7 +190,31 @@ class FakeTenant(TokenEndpoint):
         for name in drop:
             payload.pop(name, None)
             head.pop(name, None)
-        return jws.sign(alg, key or self.keys.get(kid) or rsa_key(0), head, payload)
+        signed = jws.sign(alg, key or self.keys.get(kid) or rsa_key(0), head, payload)
+        return signed if encrypt_for is None else self.encrypt(signed, encrypt_for)
+
+    def encryption_key(self, kid: str | None = None) -> str:
+        """A new RSA private key (PEM) for the API's `DECRYPTION_KEYS`, under `kid`
+        (`enc-0`, `enc-1`, ... by default); the tenant encrypts to it from now on."""
+        from cryptography.hazmat.primitives import serialization
+
+        kid = kid or f"enc-{len(self.encryption_keys)}"
+        key = rsa_key(200 + len(self.encryption_keys))
+        self.encryption_keys[kid] = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode("ascii")
+        return self.encryption_keys[kid]
+
+    def encrypt(self, signed_token: str, kid: str, *, alg: str = "RSA-OAEP-256", enc: str = "A256GCM",
+                header: dict | None = None, send_kid: bool = True) -> str:
+        """`signed_token` as a compact JWE for encryption key `kid`, as Auth0
+        issues it (RSA-OAEP-256 + A256GCM, `cty` `JWT`); `header` overrides."""
+        from cryptography.hazmat.primitives import serialization
+
+        private_key = serialization.load_pem_private_key(self.encryption_keys[kid].encode("ascii"), password=None)
+        return jwe.encrypt(signed_token, private_key.public_key(), kid=kid if send_kid else None,
+                           alg=alg, enc=enc, header=header)
+
 
     def mint_dpop_proof(self, dpop_key: DpopKey, *, htm: str = "GET", htu: str = "http://testserver/",
                         access_token: str | None = None, nonce: str | None = None, claims: dict | None = None,

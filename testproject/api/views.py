@@ -42,6 +42,18 @@ class MessagesView(APIView):
         return Response({"messages": ["hello"], "sub": request.auth.sub})
 
 
+def binding(token):
+    """What a sender-constrained token is bound to: a DPoP key, a client certificate."""
+    return {"sub": token.sub, "scheme": token.scheme, "jkt": token.jkt, "x5t_s256": token.x5t_s256}
+
+
+class BindingView(APIView):
+    """Any verified token, with its bindings (RFC 9449, RFC 8705)."""
+
+    def get(self, request):
+        return Response(binding(request.auth))
+
+
 class AdminView(APIView):
     """Needs the `admin:all` RBAC permission."""
 
@@ -78,6 +90,11 @@ class PublicEchoView(EchoView):
 @auth0_required
 def plain_me(request):
     return JsonResponse(describe(request.auth))
+
+
+@auth0_required
+def plain_binding(request):
+    return JsonResponse(binding(request.auth))
 
 
 @auth0_required(scopes=["read:messages"])

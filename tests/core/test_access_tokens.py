@@ -1,4 +1,4 @@
-"""django_auth0_api.core.access_tokens: every access-token rule of SPEC §5, each with a passing and a failing case.
+"""django_auth0_api.core.access_tokens: every access-token rule of the README, each with a passing and a failing case.
 
 Tokens are checked through the seed API (`ApiClient.verify_access_token`), with Auth0
 mocked at the HTTP layer by the fake tenant.

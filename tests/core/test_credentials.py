@@ -149,3 +149,31 @@ def test_off_mode_ignores_a_dpop_header():
 
 def test_header_values_splits_joined_values_and_strips():
     assert header_values([("X", " a , b"), ("x", ["c"])], "x") == ["a", "b", "c"]
+
+
+# -- the client certificate header (RFC 8705 §3) ----------------------------------------------------------------
+
+MTLS = options(mtls_client_cert_header="X-Client-Cert")
+
+
+def test_the_certificate_header_is_read_when_configured():
+    credentials = read_credentials({"Authorization": "Bearer abc", "x-client-cert": "PEM%0A"}, MTLS)
+    assert credentials.certificate == "PEM%0A"
+
+
+def test_the_certificate_header_is_not_read_when_not_configured():
+    assert read_credentials({"Authorization": "Bearer abc", "X-Client-Cert": "PEM"}, ALLOWED).certificate is None
+
+
+@pytest.mark.parametrize("headers", [
+    [("Authorization", "Bearer abc"), ("X-Client-Cert", "one"), ("X-Client-Cert", "two")],
+    [("Authorization", "Bearer abc"), ("X-Client-Cert", "one, two")],
+    [("Authorization", "Bearer abc"), ("X-Client-Cert", "")],
+])
+def test_several_or_empty_certificate_values_are_no_certificate(headers):
+    assert read_credentials(headers, MTLS).certificate is None
+
+
+def test_the_repr_never_shows_the_certificate():
+    assert repr(read_credentials({"Authorization": "Bearer abc", "X-Client-Cert": "PEM"}, MTLS)) == (
+        "Credentials(scheme='Bearer')")

@@ -1,4 +1,4 @@
-"""DPoP-bound tokens and their proofs (RFC 9449 §4.3, §7; SPEC §4, §5).
+"""DPoP-bound tokens and their proofs (RFC 9449 §4.3, §7; the README, §5).
 
 Requests go through the test project, where `/api/me` sits behind both the
 middleware and the DRF class, and `/plain/me` behind the middleware and
@@ -126,7 +126,7 @@ def test_post_with_post_proof_is_accepted(client, token, proof_for):
     assert response.status_code == 200
 
 
-# -- request shape (SPEC §4) --------------------------------------------------------------------
+# -- request shape (the README) --------------------------------------------------------------------
 
 
 def test_dpop_scheme_without_dpop_header_is_invalid_request(client, token):
@@ -192,7 +192,7 @@ def test_invalid_token_with_valid_proof_is_invalid_token(client, auth0_tenant, d
     assert_refused(response, "Token has expired", error="invalid_token")
 
 
-# -- modes (SPEC §3.1, §4) ------------------------------------------------------------------------
+# -- modes (the README, §4) ------------------------------------------------------------------------
 
 
 def test_bare_challenge_in_allowed_mode_offers_both_schemes(client, auth0_tenant):
@@ -757,7 +757,7 @@ def test_larger_rsa_key_within_bounds_is_accepted(settings, client, auth0_tenant
     assert get(client, token, auth0_tenant.mint_dpop_proof(key, htu=URL, access_token=token)).status_code == 200
 
 
-# -- ApiClient (SPEC §3.2) ----------------------------------------------------------------------------
+# -- ApiClient (the README) ----------------------------------------------------------------------------
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Resource-server DPoP nonces (RFC 9449 §8, §9; SPEC §4, §5 "Nonces")."""
+"""Resource-server DPoP nonces (RFC 9449 §8, §9; the README, §5 "Nonces")."""
 
 from __future__ import annotations
 

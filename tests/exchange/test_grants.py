@@ -1,4 +1,4 @@
-"""Token exchange (SPEC §3.2, §6): the forms, the results, the cache and every error mapping.
+"""Token exchange (the README, §6): the forms, the results, the cache and every error mapping.
 
 Auth0 is the shared fake tenant at the HTTP layer (`auth0_tenant`); canned answers of the token
 endpoint come from `queue_token_answer()`.
@@ -287,7 +287,7 @@ def test_the_cache_key_does_not_contain_the_subject_token(auth0_tenant):
     assert token not in keys[0] and jws.split(token)[2] not in keys[0]
 
 
-# -- error mapping (SPEC §6) ------------------------------------------------------------------
+# -- error mapping (the README) ------------------------------------------------------------------
 
 def test_an_oauth_error_keeps_the_servers_code_status_and_description(auth0_tenant):
     auth0_tenant.queue_token_answer(403, {"error": "unauthorized_client",

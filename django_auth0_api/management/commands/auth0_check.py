@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from django_auth0_api.conf import get_options
-from django_auth0_api.core import http, jws
+from django_auth0_api.core import http, jwe, jws
 from django_auth0_api.errors import BaseAuthError, ConfigurationError
 from django_auth0_api.exchange.client_auth import ClientAuthentication
 from django_auth0_api.options import is_allowed_endpoint, issuer_for
@@ -48,6 +48,8 @@ class Command(UsageErrorsExit2, BaseCommand):
         for issuer in issuers:
             self._check_issuer(issuer)
         self._check_client()
+        self._check_certificates()
+        self._check_decryption()
         if self.problems:
             for problem in self.problems:
                 self.stderr.write(f"problem: {problem}")
@@ -122,3 +124,40 @@ class Command(UsageErrorsExit2, BaseCommand):
         except ConfigurationError as exc:
             return self._problem(f"token exchange: {exc}")
         self.stdout.write(f"Token exchange: client {self.settings.client_id}, {self.settings.client_auth_method}")
+
+    def _check_certificates(self) -> None:
+        header = self.settings.mtls_client_cert_header
+        if not header:
+            return
+        state = "required" if self.settings.mtls_required else "checked when bound"
+        self.stdout.write(f"Certificate-bound tokens: {state}, certificate from the {header} header")
+
+    def _check_decryption(self) -> None:
+        """Load each decryption key and decrypt a token encrypted to its public
+        half with every allowed `alg`/`enc` pair: the key works, not just parses."""
+        keys = self.settings.decryption_keys
+        if not keys:
+            return
+        algorithms, encryptions = self.settings.decryption_algorithms, self.settings.decryption_encryptions
+        state = "required" if self.settings.require_encryption else "accepted, plain JWS too"
+        self.stdout.write(f"Encrypted tokens: {state}; {' '.join(algorithms)} with {' '.join(encryptions)}")
+        sample = "eyJhbGciOiJub25lIn0.e30.c2lnbmF0dXJl"  # JWS-shaped; nothing verifies it
+        for kid, source in keys.items():
+            try:
+                key = jwe.load_decryption_key(kid, source)
+            except ConfigurationError as exc:  # names the kid, never the key
+                self.stdout.write(f"  key {kid}: does not load")
+                self._problem(str(exc))
+                continue
+            decrypter = jwe.Decrypter({kid: key}, algorithms, encryptions)
+            try:
+                works = all(
+                    decrypter.decrypt(jwe.encrypt(sample, key.public_key(), kid=kid, alg=alg, enc=enc)) == sample
+                    for alg in algorithms for enc in encryptions)
+            except jwe.JWEError:
+                works = False
+            if not works:
+                self.stdout.write(f"  key {kid}: RSA {key.key_size}: does not decrypt")
+                self._problem(f"DECRYPTION_KEYS[{kid!r}] does not decrypt what is encrypted to its public key")
+                continue
+            self.stdout.write(f"  key {kid}: RSA {key.key_size}: decrypts")
