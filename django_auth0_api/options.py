@@ -71,7 +71,8 @@ class ApiClientOptions:
             raise ConfigurationError("Must provide either 'domain' or 'domains' (DOMAIN or DOMAINS)")
         if self.client_id and not self.domain:
             # Exchanges go to one tenant's token endpoint: DOMAINS cannot say which.
-            raise ConfigurationError("The 'domain' parameter is required when 'client_id' is configured (DOMAIN with CLIENT_ID)")
+            raise ConfigurationError("The 'domain' parameter is required when 'client_id' is configured "
+                                     "(DOMAIN with CLIENT_ID)")
         if self.cache_ttl_seconds is not None:
             ttl = self.cache_ttl_seconds
             if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not math.isfinite(ttl) or ttl < 0:

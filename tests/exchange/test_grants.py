@@ -200,7 +200,8 @@ def test_a_connection_exchange_without_credentials_is_its_own_error(auth0_tenant
 def test_a_client_id_without_domain_is_a_configuration_error(auth0_tenant):
     with pytest.raises(ConfigurationError) as caught:
         ApiClientOptions(domains=[auth0_tenant.domain], audience=CALENDAR, client_id="c", client_secret="s")
-    assert str(caught.value) == "The 'domain' parameter is required when 'client_id' is configured (DOMAIN with CLIENT_ID)"
+    assert str(caught.value) == ("The 'domain' parameter is required when 'client_id' is configured "
+                                 "(DOMAIN with CLIENT_ID)")
 
 
 @pytest.mark.parametrize("call, error_class", [
