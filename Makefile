@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# The MCP SDK 2.x client of the MCP end to end (django-mcp-server needs mcp<2 in $(VENV)).
+MCP_CLIENT_VENV ?= .venv-mcp-client
 # Every Python 3.10-3.13 that pyenv has, for tox.
 INTERPRETERS := $(wildcard $(HOME)/.pyenv/versions/3.1[0-3].*/bin/python3)
 
@@ -13,7 +15,13 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[test,dev]'
 	touch $@
 
-venv: $(BIN)/.installed
+$(MCP_CLIENT_VENV)/bin/.installed: testproject/mcp-client-requirements.txt
+	$(PYTHON) -m venv $(MCP_CLIENT_VENV)
+	$(MCP_CLIENT_VENV)/bin/pip install -q --upgrade pip
+	$(MCP_CLIENT_VENV)/bin/pip install -q -r testproject/mcp-client-requirements.txt
+	touch $@
+
+venv: $(BIN)/.installed $(MCP_CLIENT_VENV)/bin/.installed
 
 # Every test, with branch coverage of the package and its floor (pyproject's [tool.coverage]).
 test: venv
@@ -43,4 +51,4 @@ tox: venv
 	$(BIN)/tox run-parallel --parallel 2 --parallel-no-spinner $(if $(INTERPRETERS),--discover $(INTERPRETERS)) -- -q -m "not servers"
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .tox
+	rm -rf $(VENV) $(MCP_CLIENT_VENV) build dist *.egg-info .tox

@@ -7,16 +7,23 @@ from rest_framework.authentication import BaseAuthentication
 
 from .conf import get_api_client
 from .errors import BaseAuthError, ConfigurationError, ServiceUnavailableError
-from .request_auth import authenticate_request, configuration_failure_body, failure_of, headers_of, user_for
+from .request_auth import (
+    authenticate_request,
+    challenge_scopes,
+    configuration_failure_body,
+    failure_of,
+    headers_of,
+    user_for,
+)
 
 
 class AuthenticationRefused(exceptions.AuthenticationFailed):
     """A refusal that keeps its own status (400 or 401) and challenge."""
 
-    def __init__(self, error: BaseAuthError):
+    def __init__(self, error: BaseAuthError, scopes=()):
         super().__init__(error.get_error_description(), error.get_error_code() or "not_authenticated")
         self.status_code = error.get_status_code()
-        headers = headers_of(error)
+        headers = headers_of(error, scopes)
         self._challenge = headers.get("WWW-Authenticate")
         self.dpop_nonce = headers.get("DPoP-Nonce")
 
@@ -41,7 +48,7 @@ class VerificationUnavailable(exceptions.APIException):
 
 
 class ConfigurationFailure(exceptions.APIException):
-    """The API is misconfigured: 500, with the fixed body of the README's "Errors"."""
+    """The API is misconfigured: 500, with the fixed body of the README's "Configuration errors"."""
 
     status_code = 500
     default_code = "invalid_configuration"
@@ -51,12 +58,12 @@ class ConfigurationFailure(exceptions.APIException):
         super().__init__(body["error_description"], body["error"])
 
 
-def as_drf_exception(error: BaseAuthError) -> exceptions.APIException:
+def as_drf_exception(error: BaseAuthError, scopes=()) -> exceptions.APIException:
     if isinstance(error, ConfigurationError):
         return ConfigurationFailure(error)
     if isinstance(error, ServiceUnavailableError):
         return VerificationUnavailable(error)
-    return AuthenticationRefused(error)
+    return AuthenticationRefused(error, scopes)
 
 
 class Auth0Authentication(BaseAuthentication):
@@ -64,7 +71,7 @@ class Auth0Authentication(BaseAuthentication):
         try:
             token = authenticate_request(request)
         except BaseAuthError as error:
-            raise as_drf_exception(error) from None
+            raise as_drf_exception(error, challenge_scopes(request, error)) from None
         if token is None:
             return None  # no credentials or another scheme: other classes may run
         return user_for(request, token), token
@@ -73,6 +80,7 @@ class Auth0Authentication(BaseAuthentication):
         failure = failure_of(request)
         if isinstance(failure, ConfigurationError):
             return None  # a 500, not a challenge
+        scopes = challenge_scopes(request)
         if failure is not None and failure.challenge is not None:
-            return failure.challenge(failure)
-        return get_api_client().challenge(failure)
+            return failure.challenge(failure, scopes)
+        return get_api_client().challenge(failure, scopes)

@@ -24,6 +24,7 @@ EXPECTED_TYPES = {
     "CLIENT_ASSERTION_KEY": (str,), "CACHE_ALIAS": (str,), "CACHE_TTL": (Real,),
     "JWKS_REFETCH_COOLDOWN": (Real,), "HTTP_TIMEOUT": (Real,), "ALLOW_INSECURE_HTTP": (bool,),
     "USER_RESOLVER": (str,), "EXCHANGE_CACHE": (bool,), "CACHE_MAX_ENTRIES": (int,),
+    "RESOURCE": (str,), "RESOURCE_METADATA": (dict,),
     "MTLS_CLIENT_CERT_HEADER": (str,), "MTLS_REQUIRED": (bool,), "DECRYPTION_KEYS": (dict,),
     "DECRYPTION_ALGORITHMS": _LISTS, "DECRYPTION_ENCRYPTIONS": _LISTS, "REQUIRE_ENCRYPTION": (bool,),
 }
@@ -64,7 +65,7 @@ def check_settings(app_configs=None, **kwargs):
         return messages + [Error(f"AUTH0_API is invalid: {exc}", hint="See the README's settings table.",
                                  id=_P + "E003")]
     return (messages + _check_cache(options) + _check_nonce_handler(options) + _check_resolver(options)
-            + _check_exchange_client(options) + _check_decryption_keys(options))
+            + _check_exchange_client(options) + _check_resource(options) + _check_decryption_keys(options))
 
 
 def _check_cache(options):
@@ -124,6 +125,95 @@ def _check_exchange_client(options):
                       hint="Set DOMAIN, CLIENT_ID and CLIENT_SECRET, or CLIENT_AUTH_METHOD 'private_key_jwt' "
                            "with CLIENT_ASSERTION_KEY.", id=_P + "E007")]
     return []
+
+
+AUTH0_AUTHENTICATION = "django_auth0_api.authentication.Auth0Authentication"
+
+
+def _check_resource(options):
+    """RFC 9728 and Auth0's Resource Parameter Compatibility Profile: the token's
+    `aud` is the `resource` the client sent, which is `RESOURCE` exactly."""
+    if options.resource is None or options.resource in options.audience:
+        return []
+    return [Error(f"RESOURCE {options.resource!r} is not one of AUDIENCE.",
+                  hint="Auth0 issues aud = the resource URL: list it in AUDIENCE exactly as in RESOURCE "
+                       "(scheme, host, path and trailing slash), and make it the API identifier.", id=_P + "E008")]
+
+
+@register(Tags.security, Tags.urls)
+def check_protected_resource(app_configs=None, **kwargs):
+    """The URLconf against `RESOURCE`: its metadata is served, and an MCP
+    endpoint has a resource to point clients at (RFC 9728 §5.1)."""
+    try:
+        options = ApiClientOptions.from_settings(get_settings())
+    except (ConfigurationError, TypeError):
+        return []  # E003 of check_settings
+    if options.resource is None:
+        if _protects_mcp_paths():
+            return [Warning("An MCP endpoint is protected but RESOURCE is not set: MCP clients find the "
+                            "authorization server only through resource_metadata in the challenge.",
+                            hint="Set AUTH0_API['RESOURCE'] to the endpoint's URL and add "
+                                 "path('', include('django_auth0_api.urls')).", id=_P + "W005")]
+        return []
+    if not _metadata_served(options.resource):
+        return [Warning("RESOURCE is set but its metadata URL is not served.",
+                        hint="Add path('', include('django_auth0_api.urls')) to the root URLconf.", id=_P + "W006")]
+    return []
+
+
+def _metadata_served(resource: str) -> bool:
+    from django.urls import Resolver404, resolve
+
+    from .core.protected_resource import metadata_path
+    from .resource_metadata import protected_resource_metadata
+
+    try:
+        return resolve(metadata_path(resource)).func is protected_resource_metadata
+    except Resolver404:
+        return False
+    except Exception:  # a broken URLconf is Django's own check to report
+        return True
+
+
+def _protects_mcp_paths() -> bool:
+    """django-mcp-server guarded by this library, or a URL with an `mcp` segment
+    whose view needs an Auth0 token."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+    from django.utils.module_loading import import_string
+
+    from .authentication import Auth0Authentication
+    from .view_scopes import DECORATOR_SCOPES, view_instance
+
+    def is_ours(entry) -> bool:
+        try:
+            cls = import_string(entry) if isinstance(entry, str) else entry
+        except ImportError:
+            return False
+        return isinstance(cls, type) and issubclass(cls, Auth0Authentication)
+
+    if any(is_ours(entry) for entry in getattr(settings, "DJANGO_MCP_AUTHENTICATION_CLASSES", None) or ()):
+        return True
+
+    def walk(resolver, prefix: str):
+        for pattern in resolver.url_patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern, route)
+            elif isinstance(pattern, URLPattern):
+                yield route, pattern.callback
+
+    try:
+        routes = list(walk(get_resolver(), ""))
+    except Exception:  # a broken URLconf is Django's own check to report
+        return False
+    for route, callback in routes:
+        if route.lower().replace("^", "").replace("$", "").replace("\\", "").strip("/").split("/")[-1] != "mcp":
+            continue  # the streamable HTTP endpoint's usual name
+        view = view_instance(callback)
+        if hasattr(view, DECORATOR_SCOPES) or any(
+                is_ours(cls) for cls in getattr(view, "authentication_classes", None) or ()):
+            return True
+    return False
 
 
 def _check_decryption_keys(options):

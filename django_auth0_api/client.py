@@ -41,9 +41,9 @@ class ApiClient:
         if not isinstance(options, ApiClientOptions):
             raise TypeError("ApiClient needs ApiClientOptions")
         self.options = options
-        # `challenge(error)`: this client's WWW-Authenticate (its realm, DPoP
+        # `challenge(error, scopes=())`: this client's WWW-Authenticate (its realm, DPoP
         # mode and algorithms), handed to each error it raises.
-        self.challenge: Callable[[BaseAuthError], str] = partial(build_challenge, options)
+        self.challenge: Callable[..., str] = partial(build_challenge, options)
         self.token_verifier = AccessTokenVerifier(options)
         self.dpop_verifier = DpopVerifier(options)
         self.certificates = CertificateBinding(options)

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import ApiError, ConfigurationError
-from .request_auth import configuration_failure, configuration_failure_body, exchange_failure
+from .request_auth import configuration_failure, configuration_failure_body, exchange_failure, expose_challenge
 
 
 def exception_handler(exc, context):
@@ -19,6 +19,8 @@ def exception_handler(exc, context):
     nonce = getattr(exc, "dpop_nonce", None)
     if response is not None and nonce:
         response["DPoP-Nonce"] = nonce
+    if response is not None:
+        expose_challenge(response)
     return response
 
 

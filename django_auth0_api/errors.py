@@ -38,8 +38,8 @@ class BaseAuthError(Exception):
         self.description = description or self.default_description
         # The scheme the client used; the challenge puts the error on it.
         self.scheme = scheme
-        # `challenge(error) -> header value`, set by the raising client.
-        self.challenge: Callable[[BaseAuthError], str] | None = None
+        # `challenge(error, scopes=()) -> header value`, set by the raising client.
+        self.challenge: Callable[..., str] | None = None
         self.message = self.description  # upstream's name for it
         super().__init__(self.description)
 
@@ -56,13 +56,14 @@ class BaseAuthError(Exception):
     def get_error_description(self) -> str:
         return self.description
 
-    def get_headers(self) -> dict[str, str]:
-        """`WWW-Authenticate` from the raising client's options (and subclasses' extras)."""
+    def get_headers(self, scopes=()) -> dict[str, str]:
+        """`WWW-Authenticate` from the raising client's options (and subclasses' extras);
+        `scopes` are the view's, which a face passes: named when `RESOURCE` is set."""
         if self.challenge is None:
             return {}
-        return {"WWW-Authenticate": self.challenge(self)}
+        return {"WWW-Authenticate": self.challenge(self, scopes)}
 
-    def answered_by(self, challenge: Callable[[BaseAuthError], str] | None) -> BaseAuthError:
+    def answered_by(self, challenge: Callable[..., str] | None) -> BaseAuthError:
         """Keep the challenge builder of the client that raised this error (the first one wins)."""
         if self.challenge is None:
             self.challenge = challenge
@@ -116,8 +117,8 @@ class UseDpopNonceError(BaseAuthError):
         self.nonce = nonce
         super().__init__(description, scheme=scheme)
 
-    def get_headers(self) -> dict[str, str]:
-        headers = super().get_headers()
+    def get_headers(self, scopes=()) -> dict[str, str]:
+        headers = super().get_headers(scopes)
         headers["DPoP-Nonce"] = self.nonce
         return headers
 
@@ -139,7 +140,7 @@ class ServiceUnavailableError(BaseAuthError):
     default_description = "Verification is temporarily unavailable"
     retry_after = 30
 
-    def get_headers(self) -> dict[str, str]:
+    def get_headers(self, scopes=()) -> dict[str, str]:
         # Not an authentication challenge: the credentials may be fine.
         return {"Retry-After": str(self.retry_after)}
 
@@ -200,7 +201,7 @@ class ApiError(BaseAuthError):
     def get_error_description(self) -> str:
         return self.message
 
-    def get_headers(self) -> dict[str, str]:
+    def get_headers(self, scopes=()) -> dict[str, str]:
         return {"Retry-After": self.retry_after} if self.retry_after else {}
 
 

@@ -11,13 +11,16 @@ from django.utils.cache import patch_vary_headers
 
 from .conf import get_options
 from .core.nonces import current_nonce
+from .core.protected_resource import WELL_KNOWN_PREFIX
 from .errors import ApiError, BaseAuthError, ConfigurationError
 from .request_auth import (
     attach,
     authenticate_request,
+    challenge_scopes,
     configuration_failure,
     error_response,
     exchange_failure_response,
+    expose_challenge,
 )
 
 
@@ -26,10 +29,14 @@ class Auth0Middleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.path_info.startswith(WELL_KNOWN_PREFIX):
+            # RFC 9728 metadata is how a client learns to get a token: never refuse it over a bad one.
+            request.auth = None
+            return self.get_response(request)
         try:
             token = authenticate_request(request)
         except BaseAuthError as error:
-            response = error_response(error)
+            response = error_response(error, challenge_scopes(request, error))
         else:
             if token is None:
                 request.auth = None
@@ -40,6 +47,7 @@ class Auth0Middleware:
                 # Hand out the next nonce before the client's one goes stale.
                 response.headers.setdefault("DPoP-Nonce", current_nonce())
         patch_vary_headers(response, ("Authorization",))
+        expose_challenge(response)
         return response
 
     def process_exception(self, request, exception):

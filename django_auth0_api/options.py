@@ -55,6 +55,9 @@ class ApiClientOptions:
     # (`callable(url) -> response or dict`) replaces the GET of discovery and JWKS.
     cache_ttl_seconds: float | None = None
     custom_fetch: Callable[[str], Any] | None = field(default=None, repr=False)
+    # RFC 9728: the canonical URL of this protected resource, and extra members of its metadata.
+    resource: str | None = None
+    resource_metadata: Mapping[str, Any] = field(default_factory=dict, hash=False)
     mtls_client_cert_header: str | None = None
     mtls_required: bool = False
     decryption_keys: Mapping[str, str] = field(default_factory=dict, repr=False)
@@ -109,6 +112,17 @@ class ApiClientOptions:
             raise ConfigurationError("realm must be a non-empty string")
         if self.domain:
             issuer_for(self.domain, self.allow_insecure_http)
+        if self.resource is not None:
+            check_resource_identifier(self.resource, self.allow_insecure_http)
+        if not isinstance(self.resource_metadata, Mapping) or not all(
+                isinstance(key, str) for key in self.resource_metadata):
+            raise ConfigurationError("resource_metadata must be a dict with string keys")
+        if "resource" in self.resource_metadata:
+            # RFC 9728 §3.3: `resource` is the identifier the metadata URL was built from.
+            raise ConfigurationError("resource_metadata may not set resource: set RESOURCE instead")
+        listed = self.resource_metadata.get("scopes_supported", ())
+        if not isinstance(listed, (list, tuple)) or not all(isinstance(scope, str) and scope for scope in listed):
+            raise ConfigurationError("resource_metadata scopes_supported must be a list of strings")
         self._validate_mtls()
         self._validate_decryption(set_)
 
@@ -203,6 +217,19 @@ def issuer_for(domain: str, allow_insecure_http: bool = False) -> str:
         raise ConfigurationError("http:// issuers need ALLOW_INSECURE_HTTP and a loopback host")
     path = parts.path.rstrip("/")
     return f"{parts.scheme}://{parts.netloc.lower()}{path}/"
+
+
+def check_resource_identifier(resource: object, allow_insecure_http: bool = False) -> str:
+    """An RFC 9728 §1.2 resource identifier: an https URL (plain http to loopback
+    with ALLOW_INSECURE_HTTP) with no fragment and, as RFC 8707 §2 advises, no query."""
+    if not isinstance(resource, str) or not is_allowed_endpoint(resource, allow_insecure_http):
+        raise ConfigurationError("resource must be an https:// URL (http:// only to loopback with ALLOW_INSECURE_HTTP)")
+    if not resource.isascii() or not resource.isprintable() or any(c in resource for c in ' "\\'):
+        raise ConfigurationError("resource must be an ASCII URL without spaces, quotes or backslashes")
+    parts = urlsplit(resource)
+    if "#" in resource or parts.query or "?" in resource:
+        raise ConfigurationError("resource may have no query and no fragment")
+    return resource
 
 
 def insecure_http_allowed(host: str | None, allow_insecure_http: bool) -> bool:

@@ -46,6 +46,11 @@ class TokenHasScope(_TokenHas):
     view_attribute = "required_scopes"
     token_attribute = "scopes"  # noqa: S105 (an attribute name, not a secret)
 
+    @classmethod
+    def scopes_required_by(cls, view) -> tuple[str, ...]:
+        """The view's scopes, for the 401 challenge and the RFC 9728 metadata."""
+        return tuple(getattr(view, cls.view_attribute, ()))
+
 
 class TokenHasPermission(_TokenHas):
     """Every entry of the view's `required_permissions` must be in `permissions`."""

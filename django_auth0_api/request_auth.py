@@ -11,6 +11,7 @@ import logging
 import threading
 
 from django.http import JsonResponse
+from django.urls import Resolver404, resolve
 from django.utils.functional import SimpleLazyObject
 
 from .conf import get_api_client, get_options
@@ -23,6 +24,7 @@ from .errors import (
     MissingAuthorizationError,
 )
 from .users import resolve_user
+from .view_scopes import required_scopes, view_instance
 
 logger = logging.getLogger("django_auth0_api")
 
@@ -131,23 +133,53 @@ def attach(request, token) -> None:
     request.user = SimpleLazyObject(lambda: user_for(request, token))
 
 
-def headers_of(error: BaseAuthError) -> dict[str, str]:
+def challenge_scopes(request, error=None, view=None) -> tuple[str, ...]:
+    """The scopes a 401 on this request names: those of `view`, of the DRF view
+    handling it, or of the view its URL resolves to. Only with `RESOURCE` set
+    (the README, "MCP servers"), and only for an answer with a challenge."""
+    if not get_options().resource or (error is not None and error.get_status_code() not in (400, 401, 403)):
+        return ()
+    if view is None:
+        view = (getattr(request, "parser_context", None) or {}).get("view")
+    if view is None:
+        http_request = _http_request(request)
+        try:
+            match = resolve(http_request.path_info, getattr(http_request, "urlconf", None))
+        except Resolver404:
+            return ()
+        view = view_instance(match.func)
+    return required_scopes(view)
+
+
+def expose_challenge(response) -> None:
+    """Let a browser client (the MCP Inspector, say) read the challenge: CORS
+    hides every response header not listed in `Access-Control-Expose-Headers`."""
+    if "WWW-Authenticate" not in response:
+        return
+    exposed = [name.strip() for name in response.get("Access-Control-Expose-Headers", "").split(",") if name.strip()]
+    if not any(name.lower() in ("www-authenticate", "*") for name in exposed):
+        response["Access-Control-Expose-Headers"] = ", ".join([*exposed, "WWW-Authenticate"])
+
+
+def headers_of(error: BaseAuthError, scopes=()) -> dict[str, str]:
     """The error's headers; one a face made itself (no credentials, a missing
     scope) answers with the challenge of the settings' client."""
     if error.challenge is None and not isinstance(error, (ConfigurationError, ApiError)):
         error.answered_by(get_api_client().challenge)
-    return error.get_headers()
+    return error.get_headers(scopes)
 
 
-def error_response(error: BaseAuthError) -> JsonResponse:
-    """`{"error", "error_description"}` with the status and headers of the README's status table."""
+def error_response(error: BaseAuthError, scopes=()) -> JsonResponse:
+    """`{"error", "error_description"}` with the status and headers of the
+    README's "Statuses and challenges"; `scopes` are the view's."""
     if isinstance(error, ConfigurationError):
         return JsonResponse(configuration_failure_body(error), status=500)
     code = error.get_error_code() or ("temporarily_unavailable" if error.get_status_code() == 503 else "unauthorized")
     response = JsonResponse({"error": code, "error_description": error.get_error_description()},
                             status=error.get_status_code())
-    for name, value in headers_of(error).items():
+    for name, value in headers_of(error, scopes).items():
         response[name] = value
+    expose_challenge(response)
     return response
 
 

@@ -1,8 +1,11 @@
-"""`make demo`: the library end to end against a local tenant, in about ten seconds.
+"""`make demo`: the library end to end against a local tenant, in about half a minute.
 
 Starts the local tenant and the testproject API under gunicorn on 127.0.0.1,
 walks through Bearer, DPoP, a replayed proof, a bound token sent as Bearer,
-a missing scope and an On-Behalf-Of exchange, then stops both servers.
+a missing scope and an On-Behalf-Of exchange, then stops both servers. Then
+the MCP flow: the official MCP SDK client, knowing only the `/mcp` URL, finds
+the tenant through RFC 9728 metadata, registers, authorizes with PKCE, calls
+the tools, is refused a scope, steps up and refreshes.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import requests  # noqa: E402
 
 from django_auth0_api.testing import DpopKey  # noqa: E402
-from testproject import servers  # noqa: E402
+from testproject import mcp_stack, servers  # noqa: E402
 
 DOWNSTREAM_AUDIENCE = "https://calendar-api.example.com"
 
@@ -71,6 +74,36 @@ def walk_through(tenant, api: str, env: dict) -> None:
          get(f"{api}/api/mcp/calendar", headers={"Authorization": f"Bearer {token}"}))
 
 
+def walk_through_mcp(workdir: str) -> None:
+    with mcp_stack.mcp_servers(workdir) as (tenant, server_url):
+        print(f"\n\nMCP: local tenant {tenant.issuer}   MCP server {server_url}", flush=True)
+        base = server_url.rsplit("/mcp", 1)[0]
+        metadata = requests.get(f"{base}/.well-known/oauth-protected-resource/mcp", timeout=10)
+        print("\n== RFC 9728 metadata of the MCP server (no credentials needed)")
+        print(f"   GET /.well-known/oauth-protected-resource/mcp -> {metadata.status_code}")
+        print("   " + json.dumps(metadata.json(), indent=2).replace("\n", "\n   "))
+        print("\n== the MCP SDK client, given only the server URL")
+        if not os.path.exists(mcp_stack.client_python()):
+            print("   (no .venv-mcp-client: run `make venv`)")
+            return
+        status, events, stderr = mcp_stack.run_client(server_url)
+        for event in events:
+            if event["event"] == "http":
+                print(f"   {event['method']} {event['url']} -> {event['status']}")
+                if event["www_authenticate"] and event["status"] >= 400:
+                    print(f"      WWW-Authenticate: {event['www_authenticate']}")
+            elif event["event"] == "callback":
+                print(f"   (redirected to the client) {event['url']}")
+            elif event["event"] == "tools":
+                print(f"   tools: {', '.join(event['names'])}")
+            elif event["event"] == "tool":
+                print(f"   tool {event['name']} -> {json.dumps(event['result']['value'])}")
+            elif event["event"] == "expired":
+                print("   (the access token expires)")
+        if status:
+            print("   the client failed:\n" + stderr[-2000:])
+
+
 def main() -> int:
     with tempfile.TemporaryDirectory() as workdir, servers.local_tenant(workdir) as (tenant, env):
         port = servers.free_port()
@@ -79,6 +112,8 @@ def main() -> int:
         with servers.gunicorn(port, "testproject.settings", env, workers=1, threads=4):
             print(f"local tenant: {tenant.issuer}   API: http://127.0.0.1:{port}/", flush=True)
             walk_through(tenant, f"http://127.0.0.1:{port}", env)
+    with tempfile.TemporaryDirectory() as workdir:
+        walk_through_mcp(workdir)
     print("\ndemo finished; servers stopped")
     return 0
 

@@ -14,6 +14,7 @@ INSTALLED_APPS = [
     "django.contrib.auth",
     "rest_framework",
     "django_auth0_api",
+    "mcp_server",
     "testproject.api",
 ]
 
@@ -30,10 +31,16 @@ if os.environ.get("AUTH0_API_REDIS_URL"):
     CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                          "LOCATION": os.environ["AUTH0_API_REDIS_URL"]}
 
+# Several audiences, space-separated: this API and the downstream one it calls. The MCP endpoint (/mcp) is
+# an RFC 9728 protected resource: its URL is an API identifier, so one of the audiences too (Auth0 issues
+# aud = resource).
+RESOURCE = os.environ.get("AUTH0_RESOURCE", "https://api.example.com/mcp")
+AUDIENCES = os.environ.get("AUTH0_AUDIENCE", "https://api.example.com https://calendar-api.example.com").split()
 AUTH0_API = {
     "DOMAIN": os.environ.get("AUTH0_DOMAIN", "tenant.example.auth0.com"),
-    # Several audiences, space-separated: this API and the downstream one it calls.
-    "AUDIENCE": os.environ.get("AUTH0_AUDIENCE", "https://api.example.com https://calendar-api.example.com").split(),
+    "AUDIENCE": AUDIENCES + ([RESOURCE] if RESOURCE not in AUDIENCES else []),
+    "RESOURCE": RESOURCE,
+    "RESOURCE_METADATA": {"resource_name": "django-auth0-api demo MCP server"},
     "CLIENT_ID": os.environ.get("AUTH0_CLIENT_ID", "test-client-id"),
     "CLIENT_SECRET": os.environ.get("AUTH0_CLIENT_SECRET", "test-client-secret"),
     "ALLOW_INSECURE_HTTP": os.environ.get("AUTH0_ALLOW_INSECURE_HTTP") == "1",
@@ -46,6 +53,11 @@ if os.environ.get("AUTH0_HTTP_TIMEOUT"):  # the server fault tests shorten it
 # project when it runs for real (serve it with more than one worker or thread).
 CALENDAR_API_AUDIENCE = os.environ.get("CALENDAR_API_AUDIENCE", "https://calendar-api.example.com")
 DOWNSTREAM_API_URL = os.environ.get("DOWNSTREAM_API_URL", "http://127.0.0.1:8000")
+
+# django-mcp-server: stateless (no Django sessions), tools verified by this library.
+DJANGO_MCP_AUTHENTICATION_CLASSES = ["django_auth0_api.authentication.Auth0Authentication"]
+DJANGO_MCP_GLOBAL_SERVER_CONFIG = {"name": "django-auth0-api demo", "stateless": True}
+DJANGO_MCP_GET_SERVER_INSTRUCTIONS_TOOL = False
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["django_auth0_api.authentication.Auth0Authentication"],

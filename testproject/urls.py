@@ -1,8 +1,9 @@
-from django.urls import path
+from django.urls import include, path
 
-from testproject.api import delegation_views, views
+from testproject.api import delegation_views, mcp_views, views
 
 urlpatterns = [
+    path("", include("django_auth0_api.urls")),
     path("api/me", views.MeView.as_view()),
     path("api/messages", views.MessagesView.as_view()),
     path("api/admin", views.AdminView.as_view()),
@@ -17,4 +18,5 @@ urlpatterns = [
     path("plain/calendar-token", views.plain_calendar_token),
     path("api/mcp/calendar", delegation_views.McpCalendarView.as_view()),
     path("api/calendar/events", delegation_views.CalendarEventsView.as_view()),
+    path("mcp", mcp_views.mcp_endpoint()),
 ]

@@ -222,3 +222,67 @@ def test_decryption_keys_that_load_pass(settings, auth0_tenant):
 def test_e002_for_the_mtls_and_decryption_settings(conf, key, value):
     conf.AUTH0_API = dict(GOOD, **{key: value})
     assert ids(check_settings()) == ["django_auth0_api.E002"]
+
+
+# -- RESOURCE (RFC 9728; Auth0's Resource Parameter Compatibility Profile) ---------------------
+
+MCP = "https://api.example.com/mcp"
+
+
+def test_e008_resource_not_in_audience(conf):
+    conf.AUTH0_API = dict(GOOD, RESOURCE=MCP + "/")
+    assert ids(check_settings()) == ["django_auth0_api.E008"]
+
+
+def test_resource_listed_in_audience_passes(conf):
+    conf.AUTH0_API = dict(GOOD, RESOURCE=MCP, AUDIENCE=["https://api.example.com", MCP])
+    assert check_settings() == []
+
+
+@pytest.mark.parametrize("value", ["http://api.example.com/mcp", "https://api.example.com/mcp#x",
+                                   "https://api.example.com/mcp?x=1", "/mcp", 'https://api.example.com/"'])
+def test_e003_resource_that_is_no_https_url(conf, value):
+    conf.AUTH0_API = dict(GOOD, RESOURCE=value, AUDIENCE=[value])
+    assert ids(check_settings()) == ["django_auth0_api.E003"]
+
+
+@pytest.mark.parametrize("extra", [{"resource": MCP}, {"scopes_supported": "read"}, {1: "x"}])
+def test_e003_resource_metadata_that_cannot_be_merged(conf, extra):
+    conf.AUTH0_API = dict(GOOD, RESOURCE_METADATA=extra)
+    assert ids(check_settings()) == ["django_auth0_api.E003"]
+
+
+def test_w005_mcp_endpoint_protected_without_resource(conf):
+    from django_auth0_api.checks import check_protected_resource
+
+    assert ids(check_protected_resource()) == ["django_auth0_api.W005"]
+
+
+def test_w005_also_from_a_url_named_mcp(conf):
+    from django_auth0_api.checks import check_protected_resource
+
+    del conf.DJANGO_MCP_AUTHENTICATION_CLASSES
+    assert ids(check_protected_resource()) == ["django_auth0_api.W005"]
+
+
+def test_no_w005_without_an_mcp_endpoint(conf):
+    from django_auth0_api.checks import check_protected_resource
+
+    del conf.DJANGO_MCP_AUTHENTICATION_CLASSES
+    conf.ROOT_URLCONF = "tests.urls_scopes"
+    assert check_protected_resource() == []
+
+
+def test_w006_resource_without_the_metadata_urls(conf):
+    from django_auth0_api.checks import check_protected_resource
+
+    conf.AUTH0_API = dict(GOOD, RESOURCE=MCP, AUDIENCE=[MCP])
+    conf.ROOT_URLCONF = "testproject.tenant.urls"
+    assert ids(check_protected_resource()) == ["django_auth0_api.W006"]
+
+
+def test_resource_with_the_metadata_urls_passes(conf):
+    from django_auth0_api.checks import check_protected_resource
+
+    conf.AUTH0_API = dict(GOOD, RESOURCE=MCP, AUDIENCE=[MCP])
+    assert check_protected_resource() == []

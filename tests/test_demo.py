@@ -18,7 +18,7 @@ DEMO = os.path.join(servers.ROOT, "testproject", "demo.py")
 
 @pytest.fixture(scope="module")
 def demo_output():
-    result = subprocess.run([sys.executable, DEMO], capture_output=True, text=True, timeout=60,
+    result = subprocess.run([sys.executable, DEMO], capture_output=True, text=True, timeout=180,
                             env={**os.environ, "PYTHONPATH": servers.ROOT})
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
@@ -83,3 +83,13 @@ def listening(port: int) -> bool:
             return True
     except OSError:
         return False
+
+
+def test_mcp_metadata_names_the_tenant(demo_output):
+    assert '"resource_name": "django-auth0-api demo MCP server"' in step(demo_output, "RFC 9728 metadata")
+
+
+def test_mcp_client_is_refused_a_scope_then_calls_the_tool(demo_output):
+    shown = step(demo_output, "the MCP SDK client")
+    assert 'error="insufficient_scope"' in shown
+    assert 'tool calendar_events -> {"downstream_status": 200' in shown

@@ -27,8 +27,10 @@ pytestmark = pytest.mark.servers
 
 ROUNDS = 40
 REPLAYED = {"error": "invalid_dpop_proof", "error_description": "DPoP proof has been used before"}
-REPLAYED_CHALLENGE = ('Bearer realm="api", DPoP algs="ES256", error="invalid_dpop_proof", '
-                      'error_description="DPoP proof has been used before"')
+# The testproject publishes its /mcp endpoint as an RFC 9728 resource: every challenge points there.
+_METADATA = 'resource_metadata="https://api.example.com/.well-known/oauth-protected-resource/mcp"'
+REPLAYED_CHALLENGE = (f'Bearer realm="api", {_METADATA}, DPoP algs="ES256", error="invalid_dpop_proof", '
+                      f'error_description="DPoP proof has been used before", {_METADATA}')
 _ACCESS_LINE = re.compile(r"^<(\d+)> (\S+) (\d{3})$")
 
 

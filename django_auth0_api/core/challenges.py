@@ -1,12 +1,19 @@
 """The one place that writes `WWW-Authenticate` (RFC 6750 §3, RFC 9449 §7.1).
 
 Allowed mode offers both schemes, required mode only DPoP, off mode only
-Bearer. An error's parameters go on the scheme the client used.
+Bearer. An error's parameters go on the scheme the client used. With
+`RESOURCE` set every scheme also carries `resource_metadata` (RFC 9728 §5.1)
+and, when the view needs scopes and the error names none, `scope` (RFC 6750
+§3): what an MCP client reads to find the authorization server and the scopes
+to ask for.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ..errors import error_text
+from .protected_resource import challenge_metadata_url
 
 
 def _quote(value: str) -> str:
@@ -38,15 +45,23 @@ def _error_params(error) -> list[str]:
     return params
 
 
-def build_challenge(options, error=None) -> str:
-    """The full header value for `error` (or a bare challenge when None)."""
+def build_challenge(options, error=None, scopes: Sequence[str] = ()) -> str:
+    """The full header value for `error` (or a bare challenge when None);
+    `scopes` are those the view needs, named when `RESOURCE` is set."""
     schemes = offered_schemes(options)
     used = getattr(error, "scheme", None)
     target = used if used in schemes else schemes[0]
+    metadata_url = challenge_metadata_url(options)
+    view_scopes: tuple[str, ...] = ()
+    if metadata_url and scopes and not getattr(error, "scopes", ()):
+        view_scopes = (f"scope={_quote(' '.join(scopes))}",)
     parts = []
     for scheme in schemes:
         params = _base_params(options, scheme)
         if scheme == target:
             params += _error_params(error)
+        params += view_scopes
+        if metadata_url:
+            params.append(f"resource_metadata={_quote(metadata_url)}")
         parts.append(f"{scheme} {', '.join(params)}")
     return ", ".join(parts)

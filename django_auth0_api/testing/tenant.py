@@ -18,6 +18,7 @@ import uuid
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from ..core import jwe, jws
+from .authorization_server import AuthorizationServer
 from .keys import CURVES, rsa_key
 from .token_endpoint import TokenEndpoint
 
@@ -92,6 +93,8 @@ class FakeTenant(TokenEndpoint):
         # encrypts to the public half of one of them with `encrypt_for=kid`.
         self.encryption_keys: dict[str, str] = {}
         TokenEndpoint.__init__(self)
+        # Dynamic registration, /authorize and the user grants (MCP clients).
+        self.oauth = AuthorizationServer(self)
 
     # -- sharing one tenant between processes ------------------------------------
     ENVIRONMENT = ("FAKE_TENANT_DOMAIN", "FAKE_TENANT_SCHEME", "FAKE_TENANT_AUDIENCE", "FAKE_TENANT_KEY_FILE")
@@ -140,8 +143,8 @@ class FakeTenant(TokenEndpoint):
         return self.issuer + ".well-known/jwks.json"
 
     def discovery(self) -> dict:
-        return {"issuer": self.issuer, "jwks_uri": self.jwks_url, "token_endpoint": self.token_url,
-                "id_token_signing_alg_values_supported": ["RS256"]}
+        """OpenID discovery: Auth0's lists the authorization-server members too."""
+        return {**self.oauth.metadata(), "id_token_signing_alg_values_supported": ["RS256"]}
 
     def jwks(self) -> dict:
         keys = []

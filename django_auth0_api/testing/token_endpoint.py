@@ -78,6 +78,9 @@ class TokenEndpoint:
         """What the tenant's `/oauth/token` answers (status, JSON body): the client
         is authenticated first (Basic, `client_secret_post` or `private_key_jwt`)."""
         self.requests.append(form)
+        answer = self.oauth.token_response(form, authorization)  # type: ignore[attr-defined]
+        if answer is not None:  # authorization_code, refresh_token, client_credentials
+            return answer
         client_id, refusal = self._authenticate_client(form, authorization)
         if refusal is not None:
             return refusal

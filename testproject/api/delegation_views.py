@@ -59,21 +59,24 @@ class McpCalendarView(APIView):
 
     def get(self, request):
         # The incoming token is verified already (Auth0Authentication); exchange the raw token.
-        # A failed exchange (ApiError) becomes a 502/503/504 in django_auth0_api.drf.exception_handler.
-        exchanged = get_api_client().get_token_on_behalf_of(
-            request.auth.token, audience=calendar_audience(), scope=CALENDAR_SCOPE)
-        try:
-            reply = requests.get(downstream_url("/api/calendar/events"), timeout=DOWNSTREAM_TIMEOUT,
-                                 allow_redirects=False,
-                                 headers={"Authorization": f"Bearer {exchanged['access_token']}"})
-            events = reply.json() if reply.status_code == 200 else None
-        except (requests.RequestException, ValueError):
-            events = reply = None
+        status, events = call_calendar_on_behalf_of(request.auth.token, CALENDAR_SCOPE)
         if events is None:
-            status = reply.status_code if reply is not None else None
             return Response({"error": "downstream_failed", "error_description": "The calendar API did not answer",
                              "downstream_status": status}, status=502)
         return Response({"user": request.auth.sub, "calendar": events})
+
+
+def call_calendar_on_behalf_of(token: str, scope: str) -> tuple[int | None, dict | None]:
+    """(status, events) of the calendar API called with `token` exchanged On-Behalf-Of
+    its user. A failed exchange (ApiError) becomes a 502/503/504 in
+    django_auth0_api.drf.exception_handler."""
+    exchanged = get_api_client().get_token_on_behalf_of(token, audience=calendar_audience(), scope=scope)
+    try:
+        reply = requests.get(downstream_url("/api/calendar/events"), timeout=DOWNSTREAM_TIMEOUT,
+                             allow_redirects=False, headers={"Authorization": f"Bearer {exchanged['access_token']}"})
+        return reply.status_code, (reply.json() if reply.status_code == 200 else None)
+    except (requests.RequestException, ValueError):
+        return None, None
 
 
 class CalendarEventsView(APIView):

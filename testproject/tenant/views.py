@@ -85,4 +85,6 @@ def admin_jwks_delay(request):
 def token(request):
     _record("token")
     status, body = tenant().token_response(request.POST.dict(), request.headers.get("Authorization"))
-    return JsonResponse(body, status=status)
+    response = JsonResponse(body, status=status)
+    response["Cache-Control"] = "no-store"  # RFC 6749 §5.1
+    return response
