@@ -146,7 +146,7 @@ def check_protected_resource(app_configs=None, **kwargs):
     endpoint has a resource to point clients at (RFC 9728 §5.1)."""
     try:
         options = ApiClientOptions.from_settings(get_settings())
-    except (ConfigurationError, TypeError):
+    except (BaseAuthError, TypeError):  # ConfigurationError, or a missing AUDIENCE
         return []  # E003 of check_settings
     if options.resource is None:
         if _protects_mcp_paths():

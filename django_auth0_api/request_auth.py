@@ -137,7 +137,8 @@ def challenge_scopes(request, error=None, view=None) -> tuple[str, ...]:
     """The scopes a 401 on this request names: those of `view`, of the DRF view
     handling it, or of the view its URL resolves to. Only with `RESOURCE` set
     (the README, "MCP servers"), and only for an answer with a challenge."""
-    if not get_options().resource or (error is not None and error.get_status_code() not in (400, 401, 403)):
+    # The status first: a configuration error's settings may make no options at all.
+    if (error is not None and error.get_status_code() not in (400, 401, 403)) or not get_options().resource:
         return ()
     if view is None:
         view = (getattr(request, "parser_context", None) or {}).get("view")
