@@ -163,7 +163,7 @@ class ConfigurationError(BaseAuthError, ValueError):
     error_code = "invalid_configuration"
     default_description = "The API's authentication is misconfigured"
 
-    def get_headers(self) -> dict[str, str]:
+    def get_headers(self, scopes=()) -> dict[str, str]:
         return {}  # not a challenge: no credentials would help
 
 
