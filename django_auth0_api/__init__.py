@@ -17,6 +17,7 @@ _EXPORTS = {
     "VerifiedToken": "verified_token",
     "TokenUser": "users",
     "authenticate": "request_auth",
+    "aauthenticate": "request_auth",
     "get_api_client": "conf",
     "get_current_actor": "core.delegation",
     "get_delegation_chain": "core.delegation",
@@ -51,7 +52,7 @@ if TYPE_CHECKING:
         VerifyAccessTokenError,
     )
     from .options import ApiClientOptions
-    from .request_auth import authenticate
+    from .request_auth import aauthenticate, authenticate
     from .users import TokenUser
     from .verified_token import VerifiedToken
 

@@ -1,6 +1,8 @@
-"""`Auth0Authentication`: the DRF authentication class."""
+"""`Auth0Authentication`: the DRF authentication class (README "DRF")."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
@@ -10,20 +12,24 @@ from .errors import BaseAuthError, ConfigurationError, ServiceUnavailableError
 from .request_auth import (
     authenticate_request,
     challenge_scopes,
+    configuration_failure,
     configuration_failure_body,
     failure_of,
     headers_of,
     user_for,
 )
 
+if TYPE_CHECKING:
+    from .client import ApiClient
+
 
 class AuthenticationRefused(exceptions.AuthenticationFailed):
     """A refusal that keeps its own status (400 or 401) and challenge."""
 
-    def __init__(self, error: BaseAuthError, scopes=()):
+    def __init__(self, error: BaseAuthError, client: ApiClient | None = None, scopes=()):
         super().__init__(error.get_error_description(), error.get_error_code() or "not_authenticated")
         self.status_code = error.get_status_code()
-        headers = headers_of(error, scopes)
+        headers = headers_of(error, client, scopes)
         self._challenge = headers.get("WWW-Authenticate")
         self.dpop_nonce = headers.get("DPoP-Nonce")
 
@@ -58,29 +64,57 @@ class ConfigurationFailure(exceptions.APIException):
         super().__init__(body["error_description"], body["error"])
 
 
-def as_drf_exception(error: BaseAuthError, scopes=()) -> exceptions.APIException:
+def as_drf_exception(error: BaseAuthError, client: ApiClient | None = None, scopes=()) -> exceptions.APIException:
     if isinstance(error, ConfigurationError):
         return ConfigurationFailure(error)
     if isinstance(error, ServiceUnavailableError):
         return VerificationUnavailable(error)
-    return AuthenticationRefused(error, scopes)
+    return AuthenticationRefused(error, client, scopes)
+
+
+def client_of_view(request, default: ApiClient | None = None) -> ApiClient:
+    """The view's `api_client` attribute when it has one, else `default`, else
+    the settings' client."""
+    context = getattr(request, "parser_context", None) or {}
+    client = getattr(context.get("view"), "api_client", None)
+    return client or default or get_api_client()
 
 
 class Auth0Authentication(BaseAuthentication):
+    """Set `api_client = ApiClient(...)` on a subclass or on the view (or
+    override `get_api_client`) to verify for another API than
+    `settings.AUTH0_API`; override `get_user` to choose `request.user`."""
+
+    api_client: ApiClient | None = None
+
+    def get_api_client(self, request) -> ApiClient:
+        return client_of_view(request, self.api_client)
+
+    def get_user(self, request, token):
+        return user_for(request, token, self.get_api_client(request))
+
     def authenticate(self, request):
         try:
-            token = authenticate_request(request)
+            client = self.get_api_client(request)
+        except (BaseAuthError, TypeError, ValueError) as exc:  # settings that make no client
+            raise ConfigurationFailure(configuration_failure(exc)) from None
+        try:
+            token = authenticate_request(request, client)
         except BaseAuthError as error:
-            raise as_drf_exception(error, challenge_scopes(request, error)) from None
+            raise as_drf_exception(error, client, challenge_scopes(request, error, client=client)) from None
         if token is None:
             return None  # no credentials or another scheme: other classes may run
-        return user_for(request, token), token
+        return self.get_user(request, token), token
 
     def authenticate_header(self, request):
-        failure = failure_of(request)
+        try:
+            client = self.get_api_client(request)
+        except (BaseAuthError, TypeError, ValueError):
+            return None  # settings that make no client: a 500, not a challenge
+        failure = failure_of(request, client)
         if isinstance(failure, ConfigurationError):
             return None  # a 500, not a challenge
-        scopes = challenge_scopes(request)
+        scopes = challenge_scopes(request, client=client)
         if failure is not None and failure.challenge is not None:
             return failure.challenge(failure, scopes)
-        return get_api_client().challenge(failure, scopes)
+        return client.challenge(failure, scopes)

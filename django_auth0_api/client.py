@@ -1,10 +1,13 @@
-"""`ApiClient`: the blocking counterpart of auth0-api-python's client."""
+"""`ApiClient`: the blocking counterpart of auth0-api-python's client, with async
+twins (`a...`) for ASGI code (README "ASGI")."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial, wraps
 from typing import Any
+
+from asgiref.sync import sync_to_async
 
 from .core.access_tokens import AccessTokenVerifier
 from .core.challenges import build_challenge
@@ -106,19 +109,59 @@ class ApiClient:
             if "cnf" in claims or self.certificates.required:
                 self.certificates.check(claims, credentials.certificate)
             if scheme == "Bearer":
-                if bound_key_of(claims) is not None:
-                    raise VerifyAccessTokenError("DPoP-bound token sent as a Bearer token")
-                if credentials.proofs:
-                    raise InvalidRequestError("DPoP proof sent with an unbound Bearer token")
-                return VerifiedToken(credentials.token, claims, scheme)
-            if not http_method or not http_url:
-                raise MissingRequiredArgumentError("http_method" if not http_method else "http_url")
-            url = http_url() if callable(http_url) else http_url
-            proof_claims = self._verify_bound(credentials.token, claims, credentials.proofs[0], http_method, url)
+                return self._bearer(credentials, claims)
+            proof, method, url, jkt = self._proof_inputs(claims, credentials, http_method, http_url)
+            proof_claims = self.dpop_verifier.verify(proof, credentials.token, method, url, jkt)
         except BaseAuthError as exc:
             exc.with_scheme(scheme).answered_by(self.challenge)
             raise
         return VerifiedToken(credentials.token, claims, scheme, proof_claims)
+
+    async def aauthenticate_credentials(
+        self,
+        credentials: Credentials,
+        http_method: str | None = None,
+        http_url: str | Callable[[], str] | None = None,
+        context: dict | None = None,
+    ) -> VerifiedToken:
+        """`authenticate_credentials` for async code. A warm Bearer request is
+        verified on the event loop (no thread hop); a DPoP proof's replay
+        check goes through Django's async cache API; a key fetch, a shared
+        cache read or a `DOMAINS` resolver runs in a worker thread, single
+        flight as in sync code."""
+        scheme = credentials.scheme
+        try:
+            claims = self.token_verifier.verify_offline(credentials.token, context)
+            if claims is None:
+                blocking = sync_to_async(self.authenticate_credentials, thread_sensitive=False)
+                return await blocking(credentials, http_method, http_url, context)
+            if scheme == "Bearer":
+                return self._bearer(credentials, claims)
+            proof, method, url, jkt = self._proof_inputs(claims, credentials, http_method, http_url)
+            proof_claims = await self.dpop_verifier.averify(proof, credentials.token, method, url, jkt)
+        except BaseAuthError as exc:
+            exc.with_scheme(scheme)
+            raise
+        return VerifiedToken(credentials.token, claims, scheme, proof_claims)
+
+    @staticmethod
+    def _bearer(credentials: Credentials, claims) -> VerifiedToken:
+        if bound_key_of(claims) is not None:
+            raise VerifyAccessTokenError("DPoP-bound token sent as a Bearer token")
+        if credentials.proofs:
+            raise InvalidRequestError("DPoP proof sent with an unbound Bearer token")
+        return VerifiedToken(credentials.token, claims, credentials.scheme)
+
+    @staticmethod
+    def _proof_inputs(claims, credentials: Credentials, http_method, http_url) -> tuple[str, str, str, str]:
+        """(proof, method, URL, cnf.jkt) of a DPoP request, checked before the proof is."""
+        if not http_method or not http_url:
+            raise MissingRequiredArgumentError("http_method" if not http_method else "http_url")
+        jkt = bound_key_of(claims)
+        if jkt is None:
+            raise VerifyAccessTokenError("Access token is not DPoP-bound")
+        url = http_url() if callable(http_url) else http_url
+        return credentials.proofs[0], http_method, url, jkt
 
     def _verify_bound(self, token: str, claims, proof: str, http_method: str, http_url: str) -> dict[str, Any]:
         """The proof's claims, for a token that must be DPoP-bound to the proof's key."""
@@ -146,3 +189,18 @@ class ApiClient:
 
     def get_access_token_for_connection(self, options: dict) -> dict[str, Any]:
         return self.exchanger.for_connection(options)
+
+    # The same exchanges for async code: the token endpoint call (and the
+    # exchanged-token cache, shared with the calls above) run in a worker
+    # thread, never on the event loop.
+    async def aget_token_on_behalf_of(self, access_token: str, audience: str,
+                                      scope: str | None = None) -> dict[str, Any]:
+        return await sync_to_async(self.get_token_on_behalf_of, thread_sensitive=False)(access_token, audience, scope)
+
+    async def aget_token_by_exchange_profile(self, subject_token: str, subject_token_type: str, audience=None,
+                                             scope=None, requested_token_type=None, extra=None) -> dict[str, Any]:
+        exchange = sync_to_async(self.get_token_by_exchange_profile, thread_sensitive=False)
+        return await exchange(subject_token, subject_token_type, audience, scope, requested_token_type, extra)
+
+    async def aget_access_token_for_connection(self, options: dict) -> dict[str, Any]:
+        return await sync_to_async(self.get_access_token_for_connection, thread_sensitive=False)(options)

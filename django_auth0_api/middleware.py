@@ -1,19 +1,27 @@
-"""`Auth0Middleware`: Bearer and DPoP for plain Django views.
+"""`Auth0Middleware`: Bearer and DPoP for plain Django views, under WSGI or ASGI.
 
 Place it after `AuthenticationMiddleware`: a verified token then wins over
 the session user. A request without credentials passes with `request.auth`
 None; a bad one is answered here with its status and challenge.
+
+Sync and async capable (README "ASGI"): under an async handler a warm
+request is verified on the event loop, and blocking work (a key fetch, the
+DPoP replay `add`) runs off it.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.utils.cache import patch_vary_headers
 
-from .conf import get_options
+from .conf import get_api_client
 from .core.nonces import current_nonce
 from .core.protected_resource import WELL_KNOWN_PREFIX
 from .errors import ApiError, BaseAuthError, ConfigurationError
 from .request_auth import (
+    aauthenticate_request,
     attach,
     authenticate_request,
     challenge_scopes,
@@ -21,31 +29,84 @@ from .request_auth import (
     error_response,
     exchange_failure_response,
     expose_challenge,
+    user_for,
 )
+
+if TYPE_CHECKING:
+    from .client import ApiClient
 
 
 class Auth0Middleware:
+    """Subclass with `api_client = ApiClient(...)` (or override
+    `get_api_client`) to verify for another API than `settings.AUTH0_API`."""
+
+    sync_capable = True
+    async_capable = True
+    api_client: ApiClient | None = None
+
     def __init__(self, get_response):
         self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
 
+    # -- extension points ---------------------------------------------------
+    def get_api_client(self, request) -> ApiClient:
+        return self.api_client or get_api_client()
+
+    def get_user(self, request, token):
+        """`request.user` for a verified token (resolved lazily, once)."""
+        return user_for(request, token, self.get_api_client(request))
+
+    # -- the request ----------------------------------------------------------
     def __call__(self, request):
+        if self.is_async:
+            return self.__acall__(request)
         if request.path_info.startswith(WELL_KNOWN_PREFIX):
             # RFC 9728 metadata is how a client learns to get a token: never refuse it over a bad one.
             request.auth = None
             return self.get_response(request)
         try:
-            token = authenticate_request(request)
+            client = self.get_api_client(request)
+        except (BaseAuthError, TypeError, ValueError) as exc:  # settings that make no client
+            return self._refused(request, configuration_failure(exc), None)
+        try:
+            token = authenticate_request(request, client)
         except BaseAuthError as error:
-            response = error_response(error, challenge_scopes(request, error))
+            return self._refused(request, error, client)
+        self._admit(request, token, client)
+        return self._finish(self.get_response(request), token, client)
+
+    async def __acall__(self, request):
+        if request.path_info.startswith(WELL_KNOWN_PREFIX):
+            request.auth = None
+            return await self.get_response(request)
+        try:
+            client = self.get_api_client(request)
+        except (BaseAuthError, TypeError, ValueError) as exc:  # settings that make no client
+            return self._refused(request, configuration_failure(exc), None)
+        try:
+            token = await aauthenticate_request(request, client)
+        except BaseAuthError as error:
+            return self._refused(request, error, client)
+        self._admit(request, token, client)
+        return self._finish(await self.get_response(request), token, client)
+
+    def _admit(self, request, token, client: ApiClient) -> None:
+        if token is None:
+            request.auth = None
         else:
-            if token is None:
-                request.auth = None
-            else:
-                attach(request, token)
-            response = self.get_response(request)
-            if token is not None and token.scheme == "DPoP" and get_options().dpop_nonce:
-                # Hand out the next nonce before the client's one goes stale.
-                response.headers.setdefault("DPoP-Nonce", current_nonce())
+            attach(request, token, client, self.get_user)
+
+    def _refused(self, request, error: BaseAuthError, client: ApiClient | None):
+        response = error_response(error, client, challenge_scopes(request, error, client=client))
+        patch_vary_headers(response, ("Authorization",))
+        return response
+
+    def _finish(self, response, token, client: ApiClient):
+        if token is not None and token.scheme == "DPoP" and client.options.dpop_nonce:
+            # Hand out the next nonce before the client's one goes stale.
+            response.headers.setdefault("DPoP-Nonce", current_nonce())
         patch_vary_headers(response, ("Authorization",))
         expose_challenge(response)
         return response

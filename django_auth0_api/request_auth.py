@@ -1,20 +1,23 @@
 """Verifying a Django request once, and answering its failures.
 
-The middleware, the DRF class and the decorator all come here; the outcome
-(token, nothing, or error) is kept on the `HttpRequest`, so a request is
-verified once and its DPoP proof consumed once however many of them run.
+The middleware, the DRF and adrf classes, the decorator and ninja's `Auth0Bearer`
+all come here; the outcome (token, nothing, or error) is kept on the
+`HttpRequest` per `ApiClient`, so a request is verified once per client and
+its DPoP proof consumed once however many of them run, sync or async.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from typing import TYPE_CHECKING
 
+from asgiref.sync import sync_to_async
 from django.http import JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils.functional import SimpleLazyObject
 
-from .conf import get_api_client, get_options
+from .conf import get_api_client
 from .core.credentials import parse_credentials, split_header
 from .errors import (
     ApiError,
@@ -26,10 +29,13 @@ from .errors import (
 from .users import resolve_user
 from .view_scopes import required_scopes, view_instance
 
+if TYPE_CHECKING:
+    from .client import ApiClient
+
 logger = logging.getLogger("django_auth0_api")
 
-_OUTCOME = "_auth0_outcome"
-_USER = "_auth0_user"
+_OUTCOMES = "_auth0_outcomes"
+_USERS = "_auth0_users"
 _MISSING = object()
 
 
@@ -37,32 +43,62 @@ def _http_request(request):
     return getattr(request, "_request", request)  # a DRF Request wraps the HttpRequest
 
 
-def authenticate_request(request):
-    """The `VerifiedToken`, None without credentials (or with a foreign
-    scheme), or raises the `BaseAuthError`."""
-    http_request = _http_request(request)
-    outcome = http_request.__dict__.get(_OUTCOME, _MISSING)
-    if outcome is _MISSING:
-        outcome = _verify(http_request)
-        http_request.__dict__[_OUTCOME] = outcome
+def _outcomes(http_request) -> dict:
+    # Keyed by the client: two APIs served by one project verify a request
+    # once each, with their own audience and challenge.
+    outcomes = http_request.__dict__.get(_OUTCOMES)
+    if outcomes is None:
+        outcomes = http_request.__dict__[_OUTCOMES] = {}
+    return outcomes
+
+
+def _settle(outcome):
     if isinstance(outcome, BaseAuthError):
         raise outcome
     return outcome
 
 
-def failure_of(request) -> BaseAuthError | None:
-    outcome = _http_request(request).__dict__.get(_OUTCOME)
+def settings_client() -> ApiClient:
+    """The settings' client; settings that make none (an empty AUDIENCE is
+    upstream's MissingRequiredArgumentError) are the server's fault: a
+    `ConfigurationError`, logged once, never the caller's 400 or 401."""
+    try:
+        return get_api_client()
+    except (BaseAuthError, TypeError, ValueError) as exc:
+        raise configuration_failure(exc) from None
+
+
+def authenticate_request(request, client: ApiClient | None = None):
+    """The `VerifiedToken`, None without credentials (or with a foreign
+    scheme), or raises the `BaseAuthError`; once per request and client."""
+    client = client or settings_client()
+    http_request = _http_request(request)
+    outcomes = _outcomes(http_request)
+    outcome = outcomes.get(client, _MISSING)
+    if outcome is _MISSING:
+        outcome = outcomes[client] = _verify(http_request, client)
+    return _settle(outcome)
+
+
+async def aauthenticate_request(request, client: ApiClient | None = None):
+    """`authenticate_request` for async code: it never blocks the event loop,
+    and shares the once-per-request outcome with the sync faces."""
+    client = client or settings_client()
+    http_request = _http_request(request)
+    outcomes = _outcomes(http_request)
+    outcome = outcomes.get(client, _MISSING)
+    if outcome is _MISSING:
+        outcome = outcomes[client] = await _averify(http_request, client)
+    return _settle(outcome)
+
+
+def failure_of(request, client: ApiClient | None = None) -> BaseAuthError | None:
+    outcome = _http_request(request).__dict__.get(_OUTCOMES, {}).get(client or get_api_client())
     return outcome if isinstance(outcome, BaseAuthError) else None
 
 
-def _verify(http_request):
-    try:
-        client = get_api_client()
-    except (BaseAuthError, TypeError, ValueError) as exc:
-        # Settings that make no client (an empty AUDIENCE is a
-        # MissingRequiredArgumentError, as upstream raises it): the server's
-        # fault, never the caller's 400 or 401.
-        return configuration_failure(exc)
+def _read(http_request, client: ApiClient):
+    """(credentials, resolver context) of the request; raises for none."""
     context = None
     if callable(client.options.domains) or isinstance(client.options.domains, str):
         context = {"request_url": http_request.build_absolute_uri(), "request_headers": http_request.headers}
@@ -71,10 +107,15 @@ def _verify(http_request):
     # header is read only when MTLS_CLIENT_CERT_HEADER names it.
     meta = http_request.META
     certificate_key = client.options.mtls_meta_key
+    credentials = parse_credentials(split_header(meta.get("HTTP_AUTHORIZATION")),
+                                    split_header(meta.get("HTTP_DPOP")), client.options,
+                                    split_header(meta.get(certificate_key)) if certificate_key else [])
+    return credentials, context
+
+
+def _verify(http_request, client: ApiClient):
     try:
-        credentials = parse_credentials(split_header(meta.get("HTTP_AUTHORIZATION")),
-                                        split_header(meta.get("HTTP_DPOP")), client.options,
-                                        split_header(meta.get(certificate_key)) if certificate_key else [])
+        credentials, context = _read(http_request, client)
         return client.authenticate_credentials(credentials, http_request.method, http_request.build_absolute_uri,
                                                context)
     except (MissingAuthorizationError, InvalidAuthSchemeError):
@@ -117,28 +158,53 @@ def configuration_failure_body(error: BaseAuthError) -> dict:
             "error_description": ConfigurationError.default_description}
 
 
-def user_for(request, token):
-    """The user of `token`, resolved once per request: with the middleware and
-    the DRF class both installed, a `USER_RESOLVER` still runs once."""
-    http_request = _http_request(request)
-    user = http_request.__dict__.get(_USER)
+async def _averify(http_request, client: ApiClient):
+    try:
+        credentials, context = _read(http_request, client)
+        return await client.aauthenticate_credentials(credentials, http_request.method,
+                                                      http_request.build_absolute_uri, context)
+    except (MissingAuthorizationError, InvalidAuthSchemeError):
+        return None
+    except ConfigurationError as exc:  # e.g. a DOMAINS resolver that failed
+        return configuration_failure(exc)
+    except BaseAuthError as exc:
+        return exc
+
+
+def user_for(request, token, client: ApiClient | None = None):
+    """The user of `token`, resolved once per request and client: with the
+    middleware and the DRF class both installed, a `USER_RESOLVER` still runs once."""
+    client = client or get_api_client()
+    users = _http_request(request).__dict__.setdefault(_USERS, {})
+    user = users.get(client)
     if user is None:
-        user = http_request.__dict__[_USER] = resolve_user(token, get_options())
+        user = users[client] = resolve_user(token, client.options)
     return user
 
 
-def attach(request, token) -> None:
-    """`request.auth` and a lazily resolved `request.user` for a plain view."""
+def attach(request, token, client: ApiClient | None = None, get_user=None) -> None:
+    """`request.auth`, a lazily resolved `request.user` and its async twin
+    `request.auser()` (as Django's `AuthenticationMiddleware` sets them)."""
+    client = client or get_api_client()
+    resolve = get_user or (lambda request, token: user_for(request, token, client))
     request.auth = token
-    request.user = SimpleLazyObject(lambda: user_for(request, token))
+    request.user = SimpleLazyObject(lambda: resolve(request, token))
+
+    async def auser():
+        # A USER_RESOLVER may query the database: not on the event loop.
+        return await sync_to_async(resolve)(request, token)
+
+    request.auser = auser
 
 
-def challenge_scopes(request, error=None, view=None) -> tuple[str, ...]:
+def challenge_scopes(request, error=None, view=None, client: ApiClient | None = None) -> tuple[str, ...]:
     """The scopes a 401 on this request names: those of `view`, of the DRF view
     handling it, or of the view its URL resolves to. Only with `RESOURCE` set
     (the README, "MCP servers"), and only for an answer with a challenge."""
-    # The status first: a configuration error's settings may make no options at all.
-    if (error is not None and error.get_status_code() not in (400, 401, 403)) or not get_options().resource:
+    # The status first: a configuration error's settings may make no client at all.
+    if error is not None and error.get_status_code() not in (400, 401, 403):
+        return ()
+    if not (client or get_api_client()).options.resource:
         return ()
     if view is None:
         view = (getattr(request, "parser_context", None) or {}).get("view")
@@ -162,15 +228,17 @@ def expose_challenge(response) -> None:
         response["Access-Control-Expose-Headers"] = ", ".join([*exposed, "WWW-Authenticate"])
 
 
-def headers_of(error: BaseAuthError, scopes=()) -> dict[str, str]:
-    """The error's headers; one a face made itself (no credentials, a missing
-    scope) answers with the challenge of the settings' client."""
+def headers_of(error: BaseAuthError, client: ApiClient | None = None, scopes=()) -> dict[str, str]:
+    """The error's headers: its challenge is that of the client that raised it;
+    one a face made itself (no credentials, a missing scope) answers with
+    `client`'s (its realm and DPoP mode), else the settings' client; `scopes`
+    are the view's."""
     if error.challenge is None and not isinstance(error, (ConfigurationError, ApiError)):
-        error.answered_by(get_api_client().challenge)
+        error.answered_by((client or get_api_client()).challenge)
     return error.get_headers(scopes)
 
 
-def error_response(error: BaseAuthError, scopes=()) -> JsonResponse:
+def error_response(error: BaseAuthError, client: ApiClient | None = None, scopes=()) -> JsonResponse:
     """`{"error", "error_description"}` with the status and headers of the
     README's "Statuses and challenges"; `scopes` are the view's."""
     if isinstance(error, ConfigurationError):
@@ -178,7 +246,7 @@ def error_response(error: BaseAuthError, scopes=()) -> JsonResponse:
     code = error.get_error_code() or ("temporarily_unavailable" if error.get_status_code() == 503 else "unauthorized")
     response = JsonResponse({"error": code, "error_description": error.get_error_description()},
                             status=error.get_status_code())
-    for name, value in headers_of(error, scopes).items():
+    for name, value in headers_of(error, client, scopes).items():
         response[name] = value
     expose_challenge(response)
     return response
@@ -203,9 +271,15 @@ def exchange_failure_response(exc: ApiError) -> JsonResponse:
     return JsonResponse(body, status=status, headers=headers)
 
 
-def authenticate(request):
-    """What `request` verified to, once per request (the README's "Any other
-    code"): its `VerifiedToken`, None without credentials, or the
-    `BaseAuthError` raised. Call this rather than `verify_request` on a request
-    the middleware or DRF may already have verified: a DPoP proof is consumed once."""
-    return authenticate_request(request)
+def authenticate(request, client: ApiClient | None = None):
+    """What `request` verified to (README "What a request verified to"): its
+    `VerifiedToken`, or None without credentials; raises the `BaseAuthError`
+    of bad ones. Once per request and client, whichever face asked first (the
+    middleware, DRF, the decorator, ninja), so a DPoP proof is consumed once:
+    call this, never `verify_request`, on a request Django has received."""
+    return authenticate_request(request, client)
+
+
+async def aauthenticate(request, client: ApiClient | None = None):
+    """`authenticate` for async code (it never blocks the event loop)."""
+    return await aauthenticate_request(request, client)

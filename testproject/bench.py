@@ -6,10 +6,13 @@
     dpop_verify_request  verify_request with a fresh DPoP proof / jwt.decode of token and proof (lower is better)
     jwe_verify_fresh     verify_access_token, a new encrypted token (RSA-OAEP-256 + A256GCM) each time /
                          jwt.decode of the signed token it nests                          (lower is better)
+    asgi_auth_throughput requests/s through Django's ASGI handler to an async view with
+                         `auth0_required` / the same view without auth            (higher is better)
 
 Runs in one process against the fake tenant (mocked with `responses`).
 """
 
+import asyncio
 import gc
 import os
 import statistics
@@ -86,6 +89,7 @@ def main():
         figures["drf_auth_throughput"] = drf_ratio(tenant)
         figures["dpop_verify_request"] = dpop_ratio(tenant, client, public_key, options)
         figures["jwe_verify_fresh"] = jwe_ratio(tenant, public_key, options)
+        figures["asgi_auth_throughput"] = asgi_ratio(tenant)
 
     for name, value in figures.items():
         print(f"{name:22s} {value:6.3f}")
@@ -132,6 +136,68 @@ def dpop_ratio(tenant, client, public_key, options):
         jwt.decode(proof, proof_key, algorithms=["ES256"])
 
     return compare(ours, theirs, pools)
+
+
+async def acompare(ours, theirs, pools) -> float:
+    """`compare` for coroutines, timed inside one running event loop."""
+    clock = time.perf_counter
+    ratios = []
+    for pool in pools:
+        spent_ours = spent_theirs = 0.0
+        gc.collect()
+        gc.disable()
+        try:
+            for item in pool:
+                start = clock()
+                await ours(item)
+                middle = clock()
+                await theirs(item)
+                spent_ours += middle - start
+                spent_theirs += clock() - middle
+        finally:
+            gc.enable()
+        ratios.append(spent_ours / spent_theirs)
+    return statistics.median(ratios)
+
+
+def asgi_ratio(tenant):
+    from django.core.handlers.asgi import ASGIHandler
+
+    handler = ASGIHandler()  # MIDDLEWARE is empty here: the decorator alone verifies
+    never = asyncio.Event()
+
+    async def call(path, headers):
+        answers = []
+        received = []
+
+        async def receive():
+            if received:
+                await never.wait()  # the handler listens for a disconnect that never comes
+            received.append(1)
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message):
+            if message["type"] == "http.response.start":
+                answers.append(message["status"])
+
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+                 "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+                 "headers": headers, "client": ("127.0.0.1", 50000), "server": ("testserver", 80)}
+        await handler(scope, receive, send)
+        if answers != [200]:
+            raise RuntimeError(f"the bench view answered {answers}")
+
+    tokens = [tenant.mint_token(sub=f"asgi-{i}") for i in range(50)]
+    headers = [[(b"host", b"testserver"), (b"authorization", f"Bearer {tokens[i % 50]}".encode())] for i in range(N)]
+    plain = [(b"host", b"testserver")]
+
+    async def run():
+        for item in headers[:50]:  # clients reuse their tokens: warm them once
+            await call("/async/echo", item)
+        return await acompare(lambda h: call("/async/echo", h), lambda h: call("/async/open", plain),
+                              [headers] * ROUNDS)
+
+    return 1 / asyncio.run(run())
 
 
 def jwe_ratio(tenant, public_key, options):

@@ -1,5 +1,5 @@
 """Start and stop real servers on loopback: the local tenant, the API under
-gunicorn, Redis and Memcached. Used by `make demo`, `make load` and the
+gunicorn (WSGI) or uvicorn (ASGI), Redis and Memcached. Used by `make demo`, `make load` and the
 server tests; every process is started in its own session and its whole
 group is stopped, so nothing outlives its owner."""
 
@@ -92,6 +92,13 @@ def gunicorn(port: int, settings: str, env: dict | None = None, workers: int = 1
     argv = [os.path.join(BIN, "gunicorn"), "testproject.wsgi", "--bind", f"127.0.0.1:{port}",
             "--workers", str(workers), "--threads", str(threads), "--graceful-timeout", "2",
             "--log-level", "warning"]
+    return running(argv, port, {"DJANGO_SETTINGS_MODULE": settings, "PYTHONPATH": ROOT, **(env or {})}, log)
+
+
+def uvicorn(port: int, settings: str, env: dict | None = None, log=None):
+    """`testproject.asgi` under uvicorn (one worker process) on loopback."""
+    argv = [os.path.join(BIN, "uvicorn"), "testproject.asgi:application", "--host", "127.0.0.1",
+            "--port", str(port), "--lifespan", "off", "--log-level", "warning", "--no-access-log"]
     return running(argv, port, {"DJANGO_SETTINGS_MODULE": settings, "PYTHONPATH": ROOT, **(env or {})}, log)
 
 

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from testproject.api import delegation_views, mcp_views, views
+from testproject.api import async_views, delegation_views, mcp_views, views
 
 urlpatterns = [
     path("", include("django_auth0_api.urls")),
@@ -18,5 +18,17 @@ urlpatterns = [
     path("plain/calendar-token", views.plain_calendar_token),
     path("api/mcp/calendar", delegation_views.McpCalendarView.as_view()),
     path("api/calendar/events", delegation_views.CalendarEventsView.as_view()),
+    path("async/me", async_views.async_me),
+    path("async/messages", async_views.async_messages),
+    path("async/optional", async_views.async_optional),
+    path("async/open", async_views.async_open),
+    path("async/echo", async_views.async_echo),
+    path("async/calendar-token", async_views.async_calendar_token),
+    path("async/class-me", async_views.async_me_class),
+    path("adrf/me", async_views.AdrfMeView.as_view()),
+    path("adrf/messages", async_views.AdrfMessagesView.as_view()),
+    path("adrf/admin", async_views.AdrfAdminView.as_view()),
+    path("ninja/", async_views.ninja_api.urls),
+    path("ninja-bare/", async_views.bare_ninja_api.urls),
     path("mcp", mcp_views.mcp_endpoint()),
 ]

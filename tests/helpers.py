@@ -45,3 +45,17 @@ def tenant_claims(tenant, **overrides) -> dict:
 def answer(response):
     """(status, JSON body, WWW-Authenticate) of a Django test-client response."""
     return response.status_code, _json.loads(response.content), response.get("WWW-Authenticate")
+
+
+def aget(async_client, path: str, **headers):
+    """GET `path` through Django's `AsyncClient` (the ASGI handler) from a sync
+    test; header names as HTTP spells them."""
+    from asgiref.sync import async_to_sync
+
+    return async_to_sync(async_client.get)(path, headers=headers)
+
+
+def dpop_headers(tenant, key, token: str, url: str, method: str = "GET") -> dict:
+    """`Authorization` and `DPoP` headers for one fresh proof."""
+    return {"Authorization": f"DPoP {token}",
+            "DPoP": tenant.mint_dpop_proof(key, htm=method, htu=url, access_token=token)}

@@ -32,6 +32,11 @@ _HEADER_CACHE_SIZE = 256
 logger = logging.getLogger("django_auth0_api")
 
 
+class _WouldBlock(Exception):
+    """Raised inside `verify_offline` where `verify` would go to the network
+    or the shared cache."""
+
+
 class AccessTokenVerifier:
     def __init__(self, options):
         self.options = options
@@ -47,6 +52,22 @@ class AccessTokenVerifier:
     # -- entry point ------------------------------------------------------
     def verify(self, token, context: dict | None = None) -> dict[str, Any]:
         """The verified claims of `token`, or `VerifyAccessTokenError`."""
+        return self._verify(token, context, self._key)
+
+    def verify_offline(self, token, context: dict | None = None) -> dict[str, Any] | None:
+        """As `verify`, without blocking: None when verifying would fetch keys,
+        read the shared cache or call a `DOMAINS` resolver (which may block).
+        The async faces run this on the event loop and hand only a None to a
+        worker thread."""
+        domains = self.options.domains
+        if domains is not None and not isinstance(domains, tuple):
+            return None
+        try:
+            return self._verify(token, context, self._warm_key)
+        except _WouldBlock:
+            return None
+
+    def _verify(self, token, context, key_for: Callable) -> dict[str, Any]:
         if not isinstance(token, str) or not token:
             raise VerifyAccessTokenError("Access token is missing")
         if len(token) > MAX_TOKEN_LENGTH and (self._decrypter is None or len(token) > jwe.MAX_ENCRYPTED_TOKEN_LENGTH):
@@ -56,7 +77,8 @@ class AccessTokenVerifier:
             return hit
         # The cache holds the token as sent: an encrypted one is decrypted once.
         decrypter = self._decrypter
-        claims = self._verify_fully(token if decrypter is None else self._signed_token(token, decrypter), context)
+        signed = token if decrypter is None else self._signed_token(token, decrypter)
+        claims = self._verify_fully(signed, context, key_for)
         self._verified.put(token, claims)
         return claims
 
@@ -79,6 +101,15 @@ class AccessTokenVerifier:
             and self._issuer_allowed(claims["iss"], context)
         )
 
+    def _key(self, issuer: str, kid: str, alg: str):
+        return self.documents_for(issuer).get_key(kid, alg)
+
+    def _warm_key(self, issuer: str, kid: str, alg: str):
+        key = self.documents_for(issuer).warm_key(kid, alg)
+        if key is None:
+            raise _WouldBlock
+        return key
+
     def _signed_token(self, token: str, decrypter: jwe.Decrypter) -> str:
         """The JWS nested in an encrypted token (RFC 7516), or `token` itself
         when it is a plain JWS and encryption is not required."""
@@ -94,7 +125,7 @@ class AccessTokenVerifier:
             # One sentence for every step: which one failed is nobody's business (RFC 7516 §11.5).
             raise VerifyAccessTokenError("Access token is invalid") from None
 
-    def _verify_fully(self, token: str, context) -> dict[str, Any]:
+    def _verify_fully(self, token: str, context, key_for: Callable) -> dict[str, Any]:
         try:
             header_b64, payload_b64, signature_b64 = jws.split(token)
             alg, kid = self._header(header_b64)
@@ -105,7 +136,7 @@ class AccessTokenVerifier:
         issuer = claims.get("iss")
         if not isinstance(issuer, str) or not self._issuer_allowed(issuer, context):
             raise VerifyAccessTokenError("Issuer is not accepted")
-        key = self.documents_for(issuer).get_key(kid, alg)
+        key = key_for(issuer, kid, alg)
         if not jws.verify_signature(alg, key, f"{header_b64}.{payload_b64}".encode("ascii"), signature):
             raise VerifyAccessTokenError("Signature verification failed")
         self._check_claims(claims)

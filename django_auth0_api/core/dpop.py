@@ -65,6 +65,24 @@ class DpopVerifier:
 
     def verify(self, proof, access_token: str, http_method: str, http_url: str, expected_jkt: str | None) -> dict:
         """The proof's claims; binding to `expected_jkt` checked when given."""
+        claims, replay_key = self._check(proof, access_token, http_method, http_url, expected_jkt)
+        if replay_key is not None:
+            self._settle_replay(SharedCache(self.options.cache_alias).add(replay_key, 1, self._replay_window()))
+        return claims
+
+    async def averify(self, proof, access_token: str, http_method: str, http_url: str,
+                      expected_jkt: str | None) -> dict:
+        """`verify` for async code: the checks run here, the replay `add` (a
+        cache round trip) through Django's async cache API."""
+        claims, replay_key = self._check(proof, access_token, http_method, http_url, expected_jkt)
+        if replay_key is not None:
+            self._settle_replay(await SharedCache(self.options.cache_alias).aadd(replay_key, 1,
+                                                                                 self._replay_window()))
+        return claims
+
+    def _check(self, proof, access_token: str, http_method: str, http_url: str,
+               expected_jkt: str | None) -> tuple[dict, str | None]:
+        """Every check but the replay one; the claims and the replay key to add."""
         if not isinstance(proof, str) or not proof or len(proof) > MAX_PROOF_LENGTH:
             raise _refuse("DPoP proof is missing or too large")
         try:
@@ -82,9 +100,12 @@ class DpopVerifier:
         if self.options.dpop_nonce and not is_valid_nonce(claims.get("nonce")):
             raise UseDpopNonceError(current_nonce(), "Resource server requires a fresh nonce in the DPoP proof",
                                     scheme=_SCHEME)
+        replay_key = None
         if self.options.dpop_replay_check:
-            self._check_replay(jkt, htu, claims["jti"])
-        return claims
+            # The key hashes the triple (surrogatepass: a JSON string may hold a
+            # lone surrogate, "\ud800"; the encoding stays total and one-to-one).
+            replay_key = cache_key("dpop-jti", "\x00".join((jkt, htu, claims["jti"])))
+        return claims, replay_key
 
     def _header(self, header_b64: str):
         known = self._headers.get(header_b64)
@@ -132,16 +153,14 @@ class DpopVerifier:
             raise _refuse("DPoP proof ath does not match the access token")
         return normalized
 
-    def _check_replay(self, jkt: str, htu: str, jti: str) -> None:
-        # The key hashes the triple (surrogatepass: a JSON string may hold a
-        # lone surrogate, "\ud800"; the encoding stays total and one-to-one).
-        replay_key = cache_key("dpop-jti", "\x00".join((jkt, htu, jti)))
+    def _replay_window(self) -> int:
         # A proof is refused by its iat once older than the offset (or, from
         # the future, after the leeway): remembering it that long suffices.
-        window = int(self.options.dpop_iat_offset + self.options.dpop_iat_leeway) + 1
+        return int(self.options.dpop_iat_offset + self.options.dpop_iat_leeway) + 1
+
+    def _settle_replay(self, first: bool | None) -> None:
         # cache.add is atomic on every real backend: of two workers that see
         # the same proof, exactly one stores the key.
-        first = SharedCache(self.options.cache_alias).add(replay_key, 1, window)
         if first is None:  # fail closed, but as an outage, not a 500
             raise ServiceUnavailableError("Replay state is temporarily unavailable")
         if not first:

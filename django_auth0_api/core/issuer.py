@@ -53,6 +53,14 @@ class IssuerDocuments:
             raise VerifyAccessTokenError("Signing key does not fit the token's algorithm")
         return key
 
+    def warm_key(self, kid: str, alg: str):
+        """`get_key` when it needs neither the network nor the shared cache
+        (a fresh key set in this process that holds `kid`), else None."""
+        local = self.jwks.local
+        if local is None or time.time() >= local.fresh_until or kid not in self._keys:
+            return None
+        return self.get_key(kid, alg)
+
     def metadata(self) -> dict:
         """The discovery document (for exchanges and `auth0_check`)."""
         return self._load(self.discovery.get).value

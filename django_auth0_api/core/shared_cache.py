@@ -66,6 +66,14 @@ class SharedCache:
             logger.warning("auth0: cache add failed (%s)", type(exc).__name__)
             return None
 
+    async def aadd(self, key: str, value: Any, timeout: float) -> bool | None:
+        """`add` through Django's async cache API, off the event loop."""
+        try:
+            return bool(await self.backend.aadd(key, value, int(timeout)))
+        except Exception as exc:
+            logger.warning("auth0: cache add failed (%s)", type(exc).__name__)
+            return None
+
     def delete(self, key: str) -> None:
         try:
             self.backend.delete(key)

@@ -1,0 +1,48 @@
+"""adrf (async DRF): the authentication class for `adrf.views.APIView`
+async views (README "adrf"). Needs `pip install adrf`.
+
+Statuses and challenges are DRF's `Auth0Authentication`'s; `TokenHasScope`
+and `TokenHasPermission` work unchanged (they only read `request.auth`).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+from asgiref.sync import sync_to_async
+
+from . import authentication
+from .errors import BaseAuthError
+from .permissions import TokenHasPermission, TokenHasScope
+from .request_auth import aauthenticate_request, configuration_failure
+from .users import TokenUser
+
+if importlib.util.find_spec("adrf") is None:  # pragma: no cover (adrf is in the test extra)
+    raise ImportError("django_auth0_api.adrf needs adrf: pip install adrf")
+
+__all__ = ["Auth0Authentication", "TokenHasPermission", "TokenHasScope"]
+
+
+class Auth0Authentication(authentication.Auth0Authentication):
+    """`authenticate` is a coroutine: the token is verified without blocking
+    the event loop, once per request with the middleware and the other faces."""
+
+    async def authenticate(self, request):
+        try:
+            client = self.get_api_client(request)
+        except (BaseAuthError, TypeError, ValueError) as exc:  # settings that make no client
+            raise authentication.ConfigurationFailure(configuration_failure(exc)) from None
+        try:
+            token = await aauthenticate_request(request, client)
+        except BaseAuthError as error:
+            raise authentication.as_drf_exception(error, client) from None
+        if token is None:
+            return None
+        return await self.aget_user(request, token), token
+
+    async def aget_user(self, request, token):
+        """`get_user` off the event loop, unless it is the stateless default."""
+        client = self.get_api_client(request)
+        if type(self).get_user is authentication.Auth0Authentication.get_user and client.options.user_resolver is None:
+            return TokenUser(token)
+        return await sync_to_async(self.get_user)(request, token)
