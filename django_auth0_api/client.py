@@ -140,7 +140,7 @@ class ApiClient:
             proof, method, url, jkt = self._proof_inputs(claims, credentials, http_method, http_url)
             proof_claims = await self.dpop_verifier.averify(proof, credentials.token, method, url, jkt)
         except BaseAuthError as exc:
-            exc.with_scheme(scheme)
+            exc.with_scheme(scheme).answered_by(self.challenge)
             raise
         return VerifiedToken(credentials.token, claims, scheme, proof_claims)
 

@@ -160,3 +160,14 @@ def test_the_errors_module_imports_nothing_of_the_package():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=ROOT)
     assert out.stdout.strip() == "['django_auth0_api.errors']"
+
+
+def test_an_async_verification_error_carries_its_clients_challenge():
+    import asyncio
+
+    from django_auth0_api.core.credentials import Credentials
+
+    second = ApiClient(ApiClientOptions(domain="tenant.example.auth0.com", audience="b", realm="second"))
+    with pytest.raises(errors.VerifyAccessTokenError) as caught:
+        asyncio.run(second.aauthenticate_credentials(Credentials("Bearer", "not-a-jwt")))
+    assert caught.value.get_headers()["WWW-Authenticate"].startswith('Bearer realm="second", error="invalid_token"')
