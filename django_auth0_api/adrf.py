@@ -14,7 +14,7 @@ from asgiref.sync import sync_to_async
 from . import authentication
 from .errors import BaseAuthError
 from .permissions import TokenHasPermission, TokenHasScope
-from .request_auth import aauthenticate_request, configuration_failure
+from .request_auth import aauthenticate_request
 from .users import TokenUser
 
 if importlib.util.find_spec("adrf") is None:  # pragma: no cover (adrf is in the test extra)
@@ -28,10 +28,7 @@ class Auth0Authentication(authentication.Auth0Authentication):
     the event loop, once per request with the middleware and the other faces."""
 
     async def authenticate(self, request):
-        try:
-            client = self.get_api_client(request)
-        except (BaseAuthError, TypeError, ValueError) as exc:  # settings that make no client
-            raise authentication.ConfigurationFailure(configuration_failure(exc)) from None
+        client = self.get_api_client(request)
         try:
             token = await aauthenticate_request(request, client)
         except BaseAuthError as error:

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
-from .conf import get_api_client
 from .errors import BaseAuthError, ConfigurationError, ServiceUnavailableError
 from .request_auth import (
+    MisconfiguredError,
     authenticate_request,
     challenge_scopes,
     configuration_failure,
-    configuration_failure_body,
+    face_client,
     failure_of,
     headers_of,
     user_for,
@@ -23,11 +23,17 @@ if TYPE_CHECKING:
     from .client import ApiClient
 
 
+def drf_detail(description: str, code: str | None):
+    """DRF's `{"detail"}`, plus the README table's `error` code when there is one."""
+    return {"detail": description, "error": code} if code else description
+
+
 class AuthenticationRefused(exceptions.AuthenticationFailed):
     """A refusal that keeps its own status (400 or 401) and challenge."""
 
     def __init__(self, error: BaseAuthError, client: ApiClient | None = None, scopes=()):
-        super().__init__(error.get_error_description(), error.get_error_code() or "not_authenticated")
+        code = error.get_error_code()
+        super().__init__(drf_detail(error.get_error_description(), code), code or "not_authenticated")
         self.status_code = error.get_status_code()
         headers = headers_of(error, client, scopes)
         self._challenge = headers.get("WWW-Authenticate")
@@ -49,24 +55,25 @@ class VerificationUnavailable(exceptions.APIException):
     default_code = "temporarily_unavailable"
 
     def __init__(self, error: ServiceUnavailableError):
-        super().__init__(error.get_error_description())
+        super().__init__(drf_detail(error.get_error_description(), self.default_code))
         self.wait = error.retry_after  # DRF turns this into Retry-After
 
 
-class ConfigurationFailure(exceptions.APIException):
-    """The API is misconfigured: 500, with the fixed body of the README's "Configuration errors"."""
+class AuthenticationMisconfigured(exceptions.APIException):
+    """AUTH0_API is unusable: 500 with a fixed description (the reason is logged)."""
 
     status_code = 500
-    default_code = "invalid_configuration"
+    default_code = "server_error"
 
-    def __init__(self, error: ConfigurationError):
-        body = configuration_failure_body(error)
-        super().__init__(body["error_description"], body["error"])
+    def __init__(self, error: MisconfiguredError):
+        super().__init__(drf_detail(error.get_error_description(), self.default_code))
 
 
 def as_drf_exception(error: BaseAuthError, client: ApiClient | None = None, scopes=()) -> exceptions.APIException:
-    if isinstance(error, ConfigurationError):
-        return ConfigurationFailure(error)
+    if isinstance(error, ConfigurationError):  # its text is for the log, not the client
+        error = configuration_failure(error)
+    if isinstance(error, MisconfiguredError):
+        return AuthenticationMisconfigured(error)
     if isinstance(error, ServiceUnavailableError):
         return VerificationUnavailable(error)
     return AuthenticationRefused(error, client, scopes)
@@ -77,7 +84,7 @@ def client_of_view(request, default: ApiClient | None = None) -> ApiClient:
     the settings' client."""
     context = getattr(request, "parser_context", None) or {}
     client = getattr(context.get("view"), "api_client", None)
-    return client or default or get_api_client()
+    return client or default or face_client()
 
 
 class Auth0Authentication(BaseAuthentication):
@@ -94,10 +101,7 @@ class Auth0Authentication(BaseAuthentication):
         return user_for(request, token, self.get_api_client(request))
 
     def authenticate(self, request):
-        try:
-            client = self.get_api_client(request)
-        except (BaseAuthError, TypeError, ValueError) as exc:  # settings that make no client
-            raise ConfigurationFailure(configuration_failure(exc)) from None
+        client = self.get_api_client(request)  # face_client(): a stand-in while AUTH0_API is broken
         try:
             token = authenticate_request(request, client)
         except BaseAuthError as error:
@@ -107,12 +111,9 @@ class Auth0Authentication(BaseAuthentication):
         return self.get_user(request, token), token
 
     def authenticate_header(self, request):
-        try:
-            client = self.get_api_client(request)
-        except (BaseAuthError, TypeError, ValueError):
-            return None  # settings that make no client: a 500, not a challenge
+        client = self.get_api_client(request)
         failure = failure_of(request, client)
-        if isinstance(failure, ConfigurationError):
+        if isinstance(failure, (ConfigurationError, MisconfiguredError)):
             return None  # a 500, not a challenge
         scopes = challenge_scopes(request, client=client)
         if failure is not None and failure.challenge is not None:

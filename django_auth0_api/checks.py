@@ -8,17 +8,19 @@ from numbers import Real
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
-from .conf import get_settings
+from .conf import get_settings, settings_problem
 from .errors import BaseAuthError, ConfigurationError
-from .options import SETTING_NAMES, ApiClientOptions
+from .options import CLIENT_AUTH_METHODS, SETTING_NAMES, ApiClientOptions
 
 _P = "django_auth0_api."
 _STRINGS = (str, list, tuple)
 _LISTS = (list, tuple)
+# As loose as the runtime: a string where a list goes is taken as a list of
+# one there (`ALGORITHMS: "RS256"`), so it is not refused here either.
 EXPECTED_TYPES = {
-    "DOMAIN": (str,), "DOMAINS": (list, tuple, str), "AUDIENCE": _STRINGS, "ALGORITHMS": _LISTS,
-    "LEEWAY": (Real,), "REQUIRED_CLAIMS": _LISTS, "REALM": (str,), "DPOP_ENABLED": (bool,),
-    "DPOP_REQUIRED": (bool,), "DPOP_ALGORITHMS": _LISTS, "DPOP_IAT_LEEWAY": (Real,),
+    "DOMAIN": (str,), "DOMAINS": (list, tuple, str), "AUDIENCE": _STRINGS, "ALGORITHMS": _STRINGS,
+    "LEEWAY": (Real,), "REQUIRED_CLAIMS": _STRINGS, "REALM": (str,), "DPOP_ENABLED": (bool,),
+    "DPOP_REQUIRED": (bool,), "DPOP_ALGORITHMS": _STRINGS, "DPOP_IAT_LEEWAY": (Real,),
     "DPOP_IAT_OFFSET": (Real,), "DPOP_REPLAY_CHECK": (bool,), "DPOP_NONCE": (bool,),
     "CLIENT_ID": (str,), "CLIENT_SECRET": (str,), "CLIENT_AUTH_METHOD": (str,),
     "CLIENT_ASSERTION_KEY": (str,), "CACHE_ALIAS": (str,), "CACHE_TTL": (Real,),
@@ -29,6 +31,36 @@ EXPECTED_TYPES = {
     "DECRYPTION_ALGORITHMS": _LISTS, "DECRYPTION_ENCRYPTIONS": _LISTS, "REQUIRE_ENCRYPTION": (bool,),
 }
 _CALLABLE_OK = {"DOMAINS", "USER_RESOLVER"}
+# What to write, for each key: the hints quote these.
+EXAMPLES = {
+    "DOMAIN": "'your-tenant.us.auth0.com'", "DOMAINS": "['your-tenant.us.auth0.com', 'login.example.com']",
+    "AUDIENCE": "'https://api.example.com'", "ALGORITHMS": "['RS256']", "LEEWAY": "30",
+    "REQUIRED_CLAIMS": "['email']", "REALM": "'api'", "DPOP_ENABLED": "True", "DPOP_REQUIRED": "False",
+    "DPOP_ALGORITHMS": "['ES256']", "DPOP_IAT_LEEWAY": "30", "DPOP_IAT_OFFSET": "300",
+    "DPOP_REPLAY_CHECK": "True", "DPOP_NONCE": "False", "CLIENT_ID": "'<AUTH0_CLIENT_ID>'",
+    "CLIENT_SECRET": "os.environ['AUTH0_CLIENT_SECRET']", "CLIENT_AUTH_METHOD": "'client_secret_basic'",
+    "CLIENT_ASSERTION_KEY": "'/run/secrets/auth0-client-key.pem'", "CACHE_ALIAS": "'default'",
+    "CACHE_TTL": "600", "JWKS_REFETCH_COOLDOWN": "30", "HTTP_TIMEOUT": "5", "ALLOW_INSECURE_HTTP": "False",
+    "USER_RESOLVER": "'myapp.users.user_for_token'", "EXCHANGE_CACHE": "True",
+}
+# Hints for the values E003 refuses, by the key its message names first.
+VALUE_HINTS = {
+    "DOMAIN": "Write 'DOMAIN': 'your-tenant.us.auth0.com': the host name of your tenant (or of its custom "
+              "domain), without https:// or a path.",
+    "DOMAINS": "Write 'DOMAINS': ['your-tenant.us.auth0.com', 'login.example.com'] (host names), a callable "
+               "or the dotted path of one.",
+    "AUDIENCE": "Write 'AUDIENCE': 'https://api.example.com': the Identifier of your API in the Auth0 "
+                "dashboard (APIs > your API > Settings).",
+    "ALGORITHMS": "Write 'ALGORITHMS': ['RS256'] (what Auth0 signs access tokens with); only asymmetric "
+                  "algorithms are accepted.",
+    "DPOP_ALGORITHMS": "Write 'DPOP_ALGORITHMS': ['ES256'] (asymmetric algorithms only).",
+    "DPOP_REQUIRED": "Remove 'DPOP_ENABLED': False (DPoP is on by default) or set 'DPOP_REQUIRED': False.",
+    "REQUIRED_CLAIMS": "Write 'REQUIRED_CLAIMS': ['email'] (a list of claim names).",
+    "REALM": "Write 'REALM': 'api' (a non-empty string).",
+    "CLIENT_AUTH_METHOD": "Write 'CLIENT_AUTH_METHOD': one of " + ", ".join(repr(m) for m in CLIENT_AUTH_METHODS)
+                          + ".",
+    "HTTP_TIMEOUT": "Write 'HTTP_TIMEOUT': 5 (seconds, more than 0).",
+}
 
 
 def _type_ok(key, value) -> bool:
@@ -51,21 +83,35 @@ def check_settings(app_configs=None, **kwargs):
     messages = []
     for key in sorted(raw, key=str):
         if key not in SETTING_NAMES:
-            close = difflib.get_close_matches(str(key), sorted(SETTING_NAMES), n=1)
+            close = difflib.get_close_matches(str(key).upper(), sorted(SETTING_NAMES), n=1)
             hint = f"Did you mean {close[0]}?" if close else "Remove it; see the README's settings table."
             messages.append(Warning(f"AUTH0_API has an unknown key {key!r}.", hint=hint, id=_P + "W001"))
         elif not _type_ok(key, raw[key]):
             names = " or ".join(t.__name__ for t in EXPECTED_TYPES[key])
-            messages.append(Error(f"AUTH0_API[{key!r}] has the wrong type.", hint=f"Use {names}.", id=_P + "E002"))
+            example = f": '{key}': {EXAMPLES[key]}" if key in EXAMPLES else ""
+            messages.append(Error(f"AUTH0_API[{key!r}] has the wrong type.", hint=f"Use {names}{example}.",
+                                  id=_P + "E002"))
     if any(m.is_serious() for m in messages):  # an Error (CheckMessage classes have no `level`)
         return messages
     try:
         options = ApiClientOptions.from_settings(get_settings())
-    except (BaseAuthError, TypeError) as exc:  # ConfigurationError, or a missing AUDIENCE
-        return messages + [Error(f"AUTH0_API is invalid: {exc}", hint="See the README's settings table.",
-                                 id=_P + "E003")]
+    except (BaseAuthError, TypeError) as exc:  # ConfigurationError, or upstream's missing AUDIENCE
+        return messages + [_invalid_value(exc)]
     return (messages + _check_cache(options) + _check_nonce_handler(options) + _check_resolver(options)
             + _check_exchange_client(options) + _check_resource(options) + _check_decryption_keys(options))
+
+
+def _invalid_value(exc: Exception) -> Error:
+    """E003 in the settings' own words, with a hint that says what to write."""
+    text = settings_problem(exc)
+    named = [word.strip("(),:") for word in text.split()]
+    hint = next((VALUE_HINTS[word] for word in named if word in VALUE_HINTS), None)
+    if hint is None and "ALLOW_INSECURE_HTTP" in named:
+        hint = ("Use https://; for a tenant on this machine (127.0.0.1, localhost) set "
+                "'ALLOW_INSECURE_HTTP': True.")
+    if hint is None and named and named[0] in EXAMPLES:
+        hint = f"Write '{named[0]}': {EXAMPLES[named[0]]}."
+    return Error(f"AUTH0_API is invalid: {text}", hint=hint or "See the README's settings table.", id=_P + "E003")
 
 
 def _check_cache(options):

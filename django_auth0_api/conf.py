@@ -23,6 +23,29 @@ def get_settings() -> dict:
     return dict(getattr(settings, "AUTH0_API", None) or {})
 
 
+def in_settings_words(text: str) -> str:
+    """An options message (`ApiClientOptions` speaks in its own argument names)
+    in the words of `AUTH0_API`: `dpop_required needs dpop_enabled` becomes
+    `DPOP_REQUIRED needs DPOP_ENABLED`, `audience is required` `AUDIENCE is required`."""
+    from .options import OPTION_TO_SETTING
+
+    text = text.replace("(or domains)", "(or DOMAINS)")
+    if text.startswith("a domain "):  # issuer_for() speaks of DOMAIN and of each entry of DOMAINS
+        text = "DOMAIN (and each of DOMAINS) " + text[len("a domain "):]
+    words = text.split(" ")
+    return " ".join(OPTION_TO_SETTING.get(word, word) if index == 0 or "_" in word else word
+                    for index, word in enumerate(words))
+
+
+def settings_problem(exc: BaseException) -> str:
+    """Why AUTH0_API makes no client, in its own words; an empty AUDIENCE is
+    upstream's `MissingRequiredArgumentError`, said as `AUDIENCE is required`."""
+    argument = getattr(exc, "argument", None)
+    if isinstance(argument, str):
+        return in_settings_words(f"{argument} is required")
+    return in_settings_words(str(exc))
+
+
 def get_options() -> ApiClientOptions:
     options = _state.get("options")
     if options is None:

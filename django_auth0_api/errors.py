@@ -161,7 +161,7 @@ class ConfigurationError(BaseAuthError, ValueError):
 
     status_code = 500
     error_code = "invalid_configuration"
-    default_description = "The API's authentication is misconfigured"
+    default_description = "The server's authentication is misconfigured"
 
     def get_headers(self, scopes=()) -> dict[str, str]:
         return {}  # not a challenge: no credentials would help

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.utils.cache import patch_vary_headers
 
-from .conf import get_api_client
 from .core.nonces import current_nonce
 from .core.protected_resource import WELL_KNOWN_PREFIX
 from .errors import ApiError, BaseAuthError, ConfigurationError
@@ -29,6 +28,7 @@ from .request_auth import (
     error_response,
     exchange_failure_response,
     expose_challenge,
+    face_client,
     user_for,
 )
 
@@ -52,7 +52,7 @@ class Auth0Middleware:
 
     # -- extension points ---------------------------------------------------
     def get_api_client(self, request) -> ApiClient:
-        return self.api_client or get_api_client()
+        return self.api_client or face_client()
 
     def get_user(self, request, token):
         """`request.user` for a verified token (resolved lazily, once)."""
@@ -66,10 +66,7 @@ class Auth0Middleware:
             # RFC 9728 metadata is how a client learns to get a token: never refuse it over a bad one.
             request.auth = None
             return self.get_response(request)
-        try:
-            client = self.get_api_client(request)
-        except (BaseAuthError, TypeError, ValueError) as exc:  # settings that make no client
-            return self._refused(request, configuration_failure(exc), None)
+        client = self.get_api_client(request)
         try:
             token = authenticate_request(request, client)
         except BaseAuthError as error:
@@ -81,10 +78,7 @@ class Auth0Middleware:
         if request.path_info.startswith(WELL_KNOWN_PREFIX):
             request.auth = None
             return await self.get_response(request)
-        try:
-            client = self.get_api_client(request)
-        except (BaseAuthError, TypeError, ValueError) as exc:  # settings that make no client
-            return self._refused(request, configuration_failure(exc), None)
+        client = self.get_api_client(request)
         try:
             token = await aauthenticate_request(request, client)
         except BaseAuthError as error:

@@ -20,10 +20,9 @@ from typing import TYPE_CHECKING, Any
 from ninja.errors import AuthenticationError
 from ninja.security.base import AuthBase
 
-from .conf import get_api_client
 from .decorators import requirement
 from .errors import BaseAuthError, ConfigurationError, MissingAuthorizationError
-from .request_auth import aauthenticate_request, attach, authenticate_request, configuration_failure, error_response
+from .request_auth import aauthenticate_request, attach, authenticate_request, error_response, face_client
 
 if TYPE_CHECKING:
     from .client import ApiClient
@@ -72,7 +71,7 @@ class Auth0Bearer(AuthBase):
 
     # -- extension points ---------------------------------------------------
     def get_api_client(self, request) -> ApiClient:
-        return self.api_client or get_api_client()
+        return self.api_client or face_client()
 
     # ninja builds the OpenAPI scheme from this attribute: read it from the
     # client's DPoP mode when the document is built, not at import.
@@ -93,10 +92,7 @@ class Auth0Bearer(AuthBase):
 
     # -- the request ----------------------------------------------------------
     def __call__(self, request):
-        try:
-            client = self.get_api_client(request)
-        except (BaseAuthError, TypeError, ValueError) as exc:  # settings that make no client
-            raise Auth0Refusal(configuration_failure(exc), None) from None
+        client = self.get_api_client(request)
         try:
             return self._admit(request, authenticate_request(request, client), client)
         except BaseAuthError as error:
@@ -122,10 +118,7 @@ class AsyncAuth0Bearer(Auth0Bearer):
         self.is_async = True
 
     async def __call__(self, request):
-        try:
-            client = self.get_api_client(request)
-        except (BaseAuthError, TypeError, ValueError) as exc:  # settings that make no client
-            raise Auth0Refusal(configuration_failure(exc), None) from None
+        client = self.get_api_client(request)
         try:
             return self._admit(request, await aauthenticate_request(request, client), client)
         except BaseAuthError as error:

@@ -71,7 +71,7 @@ class ApiClientOptions:
         if not self.audience:
             raise MissingRequiredArgumentError("audience")
         if not self.domain and not self.domains:
-            raise ConfigurationError("Must provide either 'domain' or 'domains' (DOMAIN or DOMAINS)")
+            raise ConfigurationError("domain (or domains) is required")
         if self.client_id and not self.domain:
             # Exchanges go to one tenant's token endpoint: DOMAINS cannot say which.
             raise ConfigurationError("The 'domain' parameter is required when 'client_id' is configured "
@@ -200,6 +200,7 @@ _NOT_SETTINGS = frozenset({"timeout", "cache_ttl_seconds", "custom_fetch"})
 SETTING_NAMES = frozenset(
     {name.upper() for name in OPTION_NAMES if name not in _NOT_SETTINGS} | {"HTTP_TIMEOUT"}
 )
+OPTION_TO_SETTING = {f.name: f.name.upper() for f in fields(ApiClientOptions)} | {"timeout": "HTTP_TIMEOUT"}
 
 
 def issuer_for(domain: str, allow_insecure_http: bool = False) -> str:
@@ -213,10 +214,13 @@ def issuer_for(domain: str, allow_insecure_http: bool = False) -> str:
     if (parts.scheme not in ("https", "http") or not parts.netloc or parts.query or parts.fragment
             or "@" in parts.netloc):  # credentials in a domain are a mistake, never an issuer
         raise ConfigurationError("a domain must be a host name or an https:// URL")
+    if parts.path.strip("/"):
+        # An Auth0 issuer is always `https://host/`: a path (`/api/v2` is the
+        # Management API's) names no tenant, and every token would be refused.
+        raise ConfigurationError("a domain must be a host name, without a path")
     if parts.scheme == "http" and not insecure_http_allowed(parts.hostname, allow_insecure_http):
         raise ConfigurationError("http:// issuers need ALLOW_INSECURE_HTTP and a loopback host")
-    path = parts.path.rstrip("/")
-    return f"{parts.scheme}://{parts.netloc.lower()}{path}/"
+    return f"{parts.scheme}://{parts.netloc.lower()}/"
 
 
 def check_resource_identifier(resource: object, allow_insecure_http: bool = False) -> str:

@@ -19,7 +19,8 @@ from .verified_token import VerifiedToken
 
 class InsufficientScope(exceptions.PermissionDenied):
     def __init__(self, error: InsufficientScopeError, options=None):
-        super().__init__(error.get_error_description(), error.get_error_code())
+        code = error.get_error_code()
+        super().__init__({"detail": error.get_error_description(), "error": code}, code)
         # DRF's exception handler sends `auth_header` as WWW-Authenticate.
         self.auth_header = build_challenge(options or get_api_client().options, error)
 
@@ -32,6 +33,7 @@ class _TokenHas(BasePermission):
     view_attribute = ""
     token_attribute = ""
     api_client = None
+    missing = "Token lacks the required scope"
 
     def get_api_client(self, request, view):
         return getattr(view, "api_client", None) or self.api_client or get_api_client()
@@ -45,7 +47,7 @@ class _TokenHas(BasePermission):
             return False
         required = tuple(self.get_required(request, view))
         if missing_from(getattr(token, self.token_attribute), required):
-            error = InsufficientScopeError(required, scheme=token.scheme)
+            error = InsufficientScopeError(required, self.missing, scheme=token.scheme)
             raise InsufficientScope(error, self.get_api_client(request, view).options)
         return True
 
@@ -75,6 +77,7 @@ class TokenHasPermission(_TokenHas):
 
     view_attribute = "required_permissions"
     token_attribute = "permissions"  # noqa: S105 (an attribute name, not a secret)
+    missing = "Token lacks the required permission"
 
     def get_required_permissions(self, request, view):
         return getattr(view, self.view_attribute, ())

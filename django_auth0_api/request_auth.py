@@ -10,22 +10,21 @@ from __future__ import annotations
 
 import logging
 import threading
+from functools import partial
 from typing import TYPE_CHECKING
 
 from asgiref.sync import sync_to_async
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils.functional import SimpleLazyObject
 
-from .conf import get_api_client
+from .conf import get_api_client, settings_problem
+from .core.challenges import build_challenge
 from .core.credentials import parse_credentials, split_header
-from .errors import (
-    ApiError,
-    BaseAuthError,
-    ConfigurationError,
-    InvalidAuthSchemeError,
-    MissingAuthorizationError,
-)
+from .errors import ApiError, BaseAuthError, ConfigurationError, InvalidAuthSchemeError, MissingAuthorizationError
+from .options import ApiClientOptions
 from .users import resolve_user
 from .view_scopes import required_scopes, view_instance
 
@@ -37,6 +36,66 @@ logger = logging.getLogger("django_auth0_api")
 _OUTCOMES = "_auth0_outcomes"
 _USERS = "_auth0_users"
 _MISSING = object()
+
+
+# -- a broken AUTH0_API: loud but contained (README "A broken AUTH0_API in production") ----------------
+
+class MisconfiguredError(BaseAuthError):
+    """AUTH0_API cannot be used: the request had credentials, so it is this
+    server's failure (500), answered with a fixed description; the reason is
+    logged once per process, never sent."""
+
+    status_code = 500
+    error_code = "server_error"
+    default_description = "The server's authentication is misconfigured"
+
+    def get_headers(self, scopes=()) -> dict[str, str]:
+        return {}  # not a challenge: the client's credentials are not the problem
+
+
+class MisconfiguredClient:
+    """What the faces use while AUTH0_API cannot make a client: a request
+    without credentials (or with another scheme) passes as it would, one with
+    Bearer or DPoP credentials is refused with `MisconfiguredError`. Challenges
+    are built from the default options (realm "api", both schemes, ES256)."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        # Placeholders that only satisfy the options' own checks.
+        self.options = ApiClientOptions(domain="misconfigured.invalid", audience="misconfigured")
+        self.challenge = partial(build_challenge, self.options)
+
+    def authenticate_credentials(self, *args, **kwargs):
+        raise MisconfiguredError()
+
+    async def aauthenticate_credentials(self, *args, **kwargs):
+        raise MisconfiguredError()
+
+
+_standins: dict[str, MisconfiguredClient] = {}
+
+
+def face_client() -> ApiClient:
+    """The settings' `ApiClient` for the middleware, the decorator and the
+    DRF class; a `MisconfiguredClient` when AUTH0_API cannot make one (the
+    reason logged once per process: the messages name settings keys, never
+    their values)."""
+    try:
+        return get_api_client()
+    except (BaseAuthError, TypeError, ValueError) as exc:  # ConfigurationError, or upstream's missing AUDIENCE
+        reason = settings_problem(exc)
+        standin = _standins.get(reason)
+        if standin is None:
+            standin = _standins[reason] = MisconfiguredClient(reason)
+            logger.error("auth0: AUTH0_API is misconfigured (%s): requests with credentials answer 500 "
+                         "until it is fixed; `manage.py check` says more", reason)
+        return standin  # type: ignore[return-value]
+
+
+@receiver(setting_changed)
+def _forget_standins(*, setting, **kwargs):
+    if setting == "AUTH0_API":  # new settings may be wrong anew: say so again
+        _standins.clear()
 
 
 def _http_request(request):
@@ -58,20 +117,10 @@ def _settle(outcome):
     return outcome
 
 
-def settings_client() -> ApiClient:
-    """The settings' client; settings that make none (an empty AUDIENCE is
-    upstream's MissingRequiredArgumentError) are the server's fault: a
-    `ConfigurationError`, logged once, never the caller's 400 or 401."""
-    try:
-        return get_api_client()
-    except (BaseAuthError, TypeError, ValueError) as exc:
-        raise configuration_failure(exc) from None
-
-
 def authenticate_request(request, client: ApiClient | None = None):
     """The `VerifiedToken`, None without credentials (or with a foreign
     scheme), or raises the `BaseAuthError`; once per request and client."""
-    client = client or settings_client()
+    client = client or face_client()
     http_request = _http_request(request)
     outcomes = _outcomes(http_request)
     outcome = outcomes.get(client, _MISSING)
@@ -83,7 +132,7 @@ def authenticate_request(request, client: ApiClient | None = None):
 async def aauthenticate_request(request, client: ApiClient | None = None):
     """`authenticate_request` for async code: it never blocks the event loop,
     and shares the once-per-request outcome with the sync faces."""
-    client = client or settings_client()
+    client = client or face_client()
     http_request = _http_request(request)
     outcomes = _outcomes(http_request)
     outcome = outcomes.get(client, _MISSING)
@@ -93,7 +142,7 @@ async def aauthenticate_request(request, client: ApiClient | None = None):
 
 
 def failure_of(request, client: ApiClient | None = None) -> BaseAuthError | None:
-    outcome = _http_request(request).__dict__.get(_OUTCOMES, {}).get(client or get_api_client())
+    outcome = _http_request(request).__dict__.get(_OUTCOMES, {}).get(client or face_client())
     return outcome if isinstance(outcome, BaseAuthError) else None
 
 
@@ -133,13 +182,13 @@ _logged: set[tuple[str, str]] = set()
 _MAX_LOGGED = 64
 
 
-def configuration_failure(exc: BaseException) -> ConfigurationError:
-    """The 500 a face answers for `exc`, a configuration fault, logged once per
-    process and kind: a misconfigured API fails every request, and one log
-    line says it as well as a million."""
-    failure = exc if isinstance(exc, ConfigurationError) else ConfigurationError()
-    if failure is not exc:
-        failure.__cause__ = exc
+def configuration_failure(exc: BaseException) -> MisconfiguredError:
+    """The 500 a face answers for `exc`, a configuration fault met while
+    verifying or exchanging (a `DomainsResolverError`, an exchange's
+    `invalid_configuration`), logged once per process and kind: a misconfigured
+    API fails every request, and one log line says it as well as a million."""
+    if isinstance(exc, MisconfiguredError):
+        return exc
     what = (type(exc).__name__, str(exc) if isinstance(exc, BaseAuthError) else "")
     with _logged_lock:
         first = what not in _logged and len(_logged) < _MAX_LOGGED
@@ -147,15 +196,11 @@ def configuration_failure(exc: BaseException) -> ConfigurationError:
             _logged.add(what)
     if first:
         # The library's messages name settings, never their values, so they are
-        # safe to log; other exceptions (a resolver's) are logged by type only.
+        # safe to log; other exceptions are logged by type only.
         logger.error("auth0: configuration error %s %s; answering 500 until it is fixed", *what)
+    failure = MisconfiguredError()
+    failure.__cause__ = exc
     return failure
-
-
-def configuration_failure_body(error: BaseAuthError) -> dict:
-    # A fixed description: what is wrong is for the server's log, not the client.
-    return {"error": error.get_error_code() or "invalid_configuration",
-            "error_description": ConfigurationError.default_description}
 
 
 async def _averify(http_request, client: ApiClient):
@@ -174,7 +219,7 @@ async def _averify(http_request, client: ApiClient):
 def user_for(request, token, client: ApiClient | None = None):
     """The user of `token`, resolved once per request and client: with the
     middleware and the DRF class both installed, a `USER_RESOLVER` still runs once."""
-    client = client or get_api_client()
+    client = client or face_client()
     users = _http_request(request).__dict__.setdefault(_USERS, {})
     user = users.get(client)
     if user is None:
@@ -185,7 +230,7 @@ def user_for(request, token, client: ApiClient | None = None):
 def attach(request, token, client: ApiClient | None = None, get_user=None) -> None:
     """`request.auth`, a lazily resolved `request.user` and its async twin
     `request.auser()` (as Django's `AuthenticationMiddleware` sets them)."""
-    client = client or get_api_client()
+    client = client or face_client()
     resolve = get_user or (lambda request, token: user_for(request, token, client))
     request.auth = token
     request.user = SimpleLazyObject(lambda: resolve(request, token))
@@ -195,6 +240,15 @@ def attach(request, token, client: ApiClient | None = None, get_user=None) -> No
         return await sync_to_async(resolve)(request, token)
 
     request.auser = auser
+    exempt_from_csrf(request)
+
+
+def exempt_from_csrf(request) -> None:
+    """A request authenticated by a verified token is not subject to CSRF: the
+    browser never adds a bearer token on its own, so a forged request cannot
+    carry one (DRF exempts its views for the same reason). Called only once a
+    token verified: a request without one keeps Django's CSRF protection."""
+    _http_request(request)._dont_enforce_csrf_checks = True
 
 
 def challenge_scopes(request, error=None, view=None, client: ApiClient | None = None) -> tuple[str, ...]:
@@ -204,7 +258,7 @@ def challenge_scopes(request, error=None, view=None, client: ApiClient | None = 
     # The status first: a configuration error's settings may make no client at all.
     if error is not None and error.get_status_code() not in (400, 401, 403):
         return ()
-    if not (client or get_api_client()).options.resource:
+    if not (client or face_client()).options.resource:
         return ()
     if view is None:
         view = (getattr(request, "parser_context", None) or {}).get("view")
@@ -233,19 +287,26 @@ def headers_of(error: BaseAuthError, client: ApiClient | None = None, scopes=())
     one a face made itself (no credentials, a missing scope) answers with
     `client`'s (its realm and DPoP mode), else the settings' client; `scopes`
     are the view's."""
-    if error.challenge is None and not isinstance(error, (ConfigurationError, ApiError)):
-        error.answered_by((client or get_api_client()).challenge)
+    if error.challenge is None and not isinstance(error, (ConfigurationError, ApiError, MisconfiguredError)):
+        error.answered_by((client or face_client()).challenge)
     return error.get_headers(scopes)
 
 
+def error_body(error: BaseAuthError) -> dict:
+    """`{"error", "error_description"}` as the README's status table says:
+    `error` is the table's code, absent where it has none (no credentials)."""
+    code = error.get_error_code() or ("temporarily_unavailable" if error.get_status_code() == 503 else None)
+    body = {"error": code} if code else {}
+    body["error_description"] = error.get_error_description()
+    return body
+
+
 def error_response(error: BaseAuthError, client: ApiClient | None = None, scopes=()) -> JsonResponse:
-    """`{"error", "error_description"}` with the status and headers of the
-    README's "Statuses and challenges"; `scopes` are the view's."""
-    if isinstance(error, ConfigurationError):
-        return JsonResponse(configuration_failure_body(error), status=500)
-    code = error.get_error_code() or ("temporarily_unavailable" if error.get_status_code() == 503 else "unauthorized")
-    response = JsonResponse({"error": code, "error_description": error.get_error_description()},
-                            status=error.get_status_code())
+    """The body of `error_body` with the status and headers of the README's
+    "Statuses and challenges"; `scopes` are the view's."""
+    if isinstance(error, ConfigurationError):  # its text is for the log, not the client
+        error = configuration_failure(error)
+    response = JsonResponse(error_body(error), status=error.get_status_code())
     for name, value in headers_of(error, client, scopes).items():
         response[name] = value
     expose_challenge(response)
@@ -258,7 +319,7 @@ def exchange_failure(exc: ApiError) -> tuple[int, dict, dict]:
     verified). A rate limit asks them to wait; an exchange this API is not
     configured for is its own 500."""
     if exc.get_error_code() == "invalid_configuration":
-        return 500, configuration_failure_body(configuration_failure(exc)), {}
+        return 500, error_body(configuration_failure(exc)), {}
     body = {"error": "token_exchange_failed", "error_description": exc.get_error_description(),
             "exchange_error": exc.get_error_code()}
     if exc.get_status_code() in (429, 503):

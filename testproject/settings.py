@@ -1,5 +1,6 @@
 """A runnable project that uses every feature of django_auth0_api."""
 
+import importlib.util
 import os
 
 BASE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -21,6 +22,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",  # a verified token exempts a request; without one, CSRF holds
     "django_auth0_api.middleware.Auth0Middleware",
 ]
 
@@ -67,3 +69,18 @@ REST_FRAMEWORK = {
 }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# OpenAPI (drf-spectacular, when installed): `manage.py spectacular --validate`, and Swagger UI at
+# /api/docs logging in through the tenant (README "OpenAPI").
+if importlib.util.find_spec("drf_spectacular") is not None:
+    INSTALLED_APPS.append("drf_spectacular")
+    REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "drf_spectacular.openapi.AutoSchema"
+    SPECTACULAR_SETTINGS = {
+        "TITLE": "testproject",
+        "SWAGGER_UI_OAUTH2_CONFIG": {
+            "clientId": os.environ.get("AUTH0_SPA_CLIENT_ID", "<AUTH0_SPA_CLIENT_ID>"),
+            "usePkceWithAuthorizationCodeGrant": True,
+            # Auth0 issues an access token for the API only when asked for its audience.
+            "additionalQueryStringParams": {"audience": os.environ.get("AUTH0_AUDIENCE", "https://api.example.com").split()[0]},
+        },
+    }

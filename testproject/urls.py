@@ -1,3 +1,5 @@
+import importlib.util
+
 from django.urls import include, path
 
 from testproject.api import async_views, delegation_views, mcp_views, views
@@ -10,11 +12,13 @@ urlpatterns = [
     path("api/binding", views.BindingView.as_view()),
     path("api/public", views.PublicView.as_view()),
     path("api/echo", views.EchoView.as_view()),
+    path("api/calendar", views.CalendarProxyView.as_view()),
     path("api/public-echo", views.PublicEchoView.as_view()),
     path("plain/me", views.plain_me),
     path("plain/binding", views.plain_binding),
     path("plain/messages", views.plain_messages),
     path("plain/optional", views.plain_optional),
+    path("plain/post", views.plain_post),
     path("plain/calendar-token", views.plain_calendar_token),
     path("api/mcp/calendar", delegation_views.McpCalendarView.as_view()),
     path("api/calendar/events", delegation_views.CalendarEventsView.as_view()),
@@ -32,3 +36,11 @@ urlpatterns = [
     path("ninja-bare/", async_views.bare_ninja_api.urls),
     path("mcp", mcp_views.mcp_endpoint()),
 ]
+
+if importlib.util.find_spec("drf_spectacular") is not None:  # README "OpenAPI": Swagger UI logs in through Auth0
+    from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+    urlpatterns += [
+        path("api/schema", SpectacularAPIView.as_view(), name="schema"),
+        path("api/docs", SpectacularSwaggerView.as_view(url_name="schema")),
+    ]

@@ -5,6 +5,17 @@ import tempfile
 
 import pytest
 
+pytest_plugins = ["pytester"]  # tests/testing runs a project's own suite in its own pytest
+
+
+@pytest.fixture(autouse=True)
+def suite_policy(settings):
+    """`auth0_tenant` keeps the project's AUTH0_API, and testproject's is an MCP server's (RESOURCE, for
+    its /mcp endpoint); this suite's tests are written for a plain API and set RESOURCE where they are
+    about it. Autouse fixtures come first, so the tenant swaps itself into this policy."""
+    settings.AUTH0_API = {key: value for key, value in settings.AUTH0_API.items()
+                          if key not in ("RESOURCE", "RESOURCE_METADATA")}
+
 
 @pytest.fixture
 def api_client(auth0_tenant):

@@ -28,7 +28,7 @@ def test_no_credentials_is_401_with_the_bare_challenge(auth0_tenant, async_clien
 
 def test_an_invalid_token_is_401_invalid_token(auth0_tenant, no_middleware, async_client):
     assert answer_of(aget(async_client, "/adrf/me", Authorization="Bearer a.b.c")) == (
-        401, {"detail": "Access token is malformed"},
+        401, {"detail": "Access token is malformed", "error": "invalid_token"},
         'Bearer realm="api", error="invalid_token", error_description="Access token is malformed", DPoP algs="ES256"')
 
 
@@ -57,7 +57,7 @@ def test_token_permissions_in_async_views(auth0_tenant, no_middleware, async_cli
 def test_a_missing_scope_carries_its_challenge(auth0_tenant, no_middleware, async_client):
     response = aget(async_client, "/adrf/messages", **bearer_header(auth0_tenant.mint_token(scope="x")))
     assert answer_of(response) == (
-        403, {"detail": "Token lacks the required scope"},
+        403, {"detail": "Token lacks the required scope", "error": "insufficient_scope"},
         'Bearer realm="api", error="insufficient_scope", error_description="Token lacks the required scope", '
         'scope="read:messages", DPoP algs="ES256"')
 

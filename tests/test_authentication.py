@@ -76,32 +76,34 @@ def test_a_valid_token_authenticates(drf_only, client):
 
 def test_an_invalid_token_is_401_invalid_token(drf_only, client):
     assert answer(client.get("/api/me", **bearer(drf_only.mint_token(audience="https://other")))) == (
-        401, {"detail": "Audience is not accepted"},
+        401, {"detail": "Audience is not accepted", "error": "invalid_token"},
         'Bearer realm="api", error="invalid_token", error_description="Audience is not accepted", DPoP algs="ES256"')
 
 
 def test_a_malformed_request_is_400_invalid_request(drf_only, client):
     assert answer(client.get("/api/me", HTTP_AUTHORIZATION="Bearer")) == (
-        400, {"detail": "Bearer scheme needs exactly one token"},
+        400, {"detail": "Bearer scheme needs exactly one token", "error": "invalid_request"},
         'Bearer realm="api", error="invalid_request", error_description="Bearer scheme needs exactly one token", '
         'DPoP algs="ES256"')
 
 
 def test_dpop_scheme_without_a_proof_is_400(drf_only, client):
     response = client.get("/api/me", HTTP_AUTHORIZATION=f"DPoP {drf_only.mint_token(jkt='thumb')}")
-    assert answer(response)[:2] == (400, {"detail": "DPoP scheme without a DPoP proof header"})
+    assert answer(response)[:2] == (400, {"detail": "DPoP scheme without a DPoP proof header",
+                                         "error": "invalid_request"})
 
 
 def test_a_bound_token_as_bearer_is_401_invalid_token(drf_only, client):
     response = client.get("/api/me", **bearer(drf_only.mint_token(jkt="thumb")))
-    assert answer(response)[:2] == (401, {"detail": "DPoP-bound token sent as a Bearer token"})
+    assert answer(response)[:2] == (401, {"detail": "DPoP-bound token sent as a Bearer token",
+                                         "error": "invalid_token"})
 
 
 def test_a_keys_outage_is_503_with_retry_after_and_no_challenge(drf_only, client):
     drf_only.responses.replace("GET", drf_only.jwks_url, body=requests.ConnectionError("down"))
     response = client.get("/api/me", **bearer(drf_only.mint_token()))
     assert (answer(response), response["Retry-After"]) == (
-        (503, {"detail": "Signing keys are temporarily unavailable"}, None), "30")
+        (503, {"detail": "Signing keys are temporarily unavailable", "error": "temporarily_unavailable"}, None), "30")
 
 
 def test_request_auth_is_a_verified_token_with_the_delegation(drf_only, client):
@@ -128,7 +130,8 @@ def test_a_bearer_token_is_taken_by_auth0_authentication(auth0_tenant):
 
 
 def test_a_bad_bearer_token_is_not_left_to_the_next_class(auth0_tenant):
-    assert call(TwoClassesView, HTTP_X_API_KEY="k", **bearer("bad")) == (401, {"detail": "Access token is malformed"})
+    assert call(TwoClassesView, HTTP_X_API_KEY="k", **bearer("bad")) == (
+        401, {"detail": "Access token is malformed", "error": "invalid_token"})
 
 
 def test_authenticate_returns_user_and_verified_token(auth0_tenant):

@@ -70,7 +70,7 @@ def test_w001_timeout_is_http_timeout(conf):
 
 
 @pytest.mark.parametrize("key, value", [("LEEWAY", "5"), ("LEEWAY", True), ("DPOP_ENABLED", 1), ("AUDIENCE", 5),
-                                        ("AUDIENCE", None), ("ALGORITHMS", "RS256"), ("HTTP_TIMEOUT", "5"),
+                                        ("AUDIENCE", None), ("ALGORITHMS", 256), ("HTTP_TIMEOUT", "5"),
                                         ("DOMAINS", 5), ("USER_RESOLVER", 5), ("REALM", ["api"])])
 def test_e002_wrong_type(conf, key, value):
     conf.AUTH0_API = dict(GOOD, **{key: value})
@@ -170,7 +170,7 @@ def test_e003_dpop_required_with_dpop_disabled(conf):
     conf.AUTH0_API = dict(GOOD, DPOP_REQUIRED=True, DPOP_ENABLED=False)
     [message] = check_settings()
     assert (message.id, message.msg) == (
-        "django_auth0_api.E003", "AUTH0_API is invalid: dpop_required needs dpop_enabled")
+        "django_auth0_api.E003", "AUTH0_API is invalid: DPOP_REQUIRED needs DPOP_ENABLED")
 
 
 def test_a_key_that_is_not_a_string_is_reported_as_unknown(settings):
@@ -200,6 +200,66 @@ def test_private_key_jwt_without_a_key_is_an_error(settings):
 def test_a_verify_only_api_needs_no_exchange_client(settings):
     settings.AUTH0_API = {"DOMAIN": "tenant.example.auth0.com", "AUDIENCE": "https://api.example.com"}
     assert [m.id for m in check_settings() if m.id.endswith("E007")] == []
+
+
+# -- in the settings' own words ------------------------------------------------------------------
+
+@pytest.mark.parametrize("value, message, hint", [
+    ({"DOMAIN": "tenant.example.auth0.com"}, "AUTH0_API is invalid: AUDIENCE is required",
+     "Write 'AUDIENCE': 'https://api.example.com': the Identifier of your API in the Auth0 dashboard "
+     "(APIs > your API > Settings)."),
+    ({"AUDIENCE": "https://api.example.com"}, "AUTH0_API is invalid: DOMAIN (or DOMAINS) is required",
+     "Write 'DOMAIN': 'your-tenant.us.auth0.com': the host name of your tenant (or of its custom domain), "
+     "without https:// or a path."),
+    (dict(GOOD, DPOP_REQUIRED=True, DPOP_ENABLED=False), "AUTH0_API is invalid: DPOP_REQUIRED needs DPOP_ENABLED",
+     "Remove 'DPOP_ENABLED': False (DPoP is on by default) or set 'DPOP_REQUIRED': False."),
+    (dict(GOOD, ALGORITHMS=["HS256"]), "AUTH0_API is invalid: ALGORITHMS may list only asymmetric algorithms: "
+     "ES256, ES384, ES512, Ed25519, EdDSA, PS256, PS384, PS512, RS256, RS384, RS512",
+     "Write 'ALGORITHMS': ['RS256'] (what Auth0 signs access tokens with); only asymmetric algorithms are accepted."),
+    (dict(GOOD, HTTP_TIMEOUT=0), "AUTH0_API is invalid: HTTP_TIMEOUT must be positive",
+     "Write 'HTTP_TIMEOUT': 5 (seconds, more than 0)."),
+    (dict(GOOD, LEEWAY=-1), "AUTH0_API is invalid: LEEWAY must be a non-negative number", "Write 'LEEWAY': 30."),
+    (dict(GOOD, DOMAIN="tenant.example.auth0.com/api/v2"),
+     "AUTH0_API is invalid: DOMAIN (and each of DOMAINS) must be a host name, without a path",
+     "Write 'DOMAIN': 'your-tenant.us.auth0.com': the host name of your tenant (or of its custom domain), "
+     "without https:// or a path."),
+    (dict(GOOD, DOMAIN="http://tenant.example.auth0.com"),
+     "AUTH0_API is invalid: http:// issuers need ALLOW_INSECURE_HTTP and a loopback host",
+     "Use https://; for a tenant on this machine (127.0.0.1, localhost) set 'ALLOW_INSECURE_HTTP': True."),
+])
+def test_e003_names_settings_keys_and_says_what_to_write(conf, value, message, hint):
+    conf.AUTH0_API = value
+    [error] = check_settings()
+    assert (error.id, error.msg, error.hint) == ("django_auth0_api.E003", message, hint)
+
+
+def test_e002_says_what_to_write(conf):
+    conf.AUTH0_API = dict(GOOD, DPOP_REQUIRED="yes")
+    [error] = check_settings()
+    assert (error.id, error.hint) == ("django_auth0_api.E002", "Use bool: 'DPOP_REQUIRED': False.")
+
+
+def test_a_lower_case_key_gets_did_you_mean(conf):
+    conf.AUTH0_API = {"domain": "tenant.example.auth0.com", "AUDIENCE": "https://api.example.com"}
+    warning = check_settings()[0]
+    assert (warning.id, warning.msg, warning.hint) == (
+        "django_auth0_api.W001", "AUTH0_API has an unknown key 'domain'.", "Did you mean DOMAIN?")
+
+
+@pytest.mark.parametrize("key", ["ALGORITHMS", "DPOP_ALGORITHMS"])
+def test_a_string_of_algorithms_is_accepted_by_the_checks_as_by_the_runtime(conf, key):
+    from django_auth0_api.conf import get_options
+
+    conf.AUTH0_API = dict(GOOD, **{key: "ES256"})
+    assert (check_settings(), getattr(get_options(), key.lower())) == ([], ("ES256",))
+
+
+def test_a_domain_with_a_path_is_refused_at_runtime_too():
+    from django_auth0_api.errors import ConfigurationError
+    from django_auth0_api.options import ApiClientOptions
+
+    with pytest.raises(ConfigurationError):
+        ApiClientOptions(domain="tenant.example.auth0.com/api/v2", audience="https://api.example.com")
 
 
 def test_e009_a_decryption_key_that_does_not_load(settings, auth0_tenant):

@@ -37,7 +37,8 @@ def test_an_explicit_client_verifies_a_token(auth0_tenant):
 
 def test_get_api_client_is_built_from_the_settings(auth0_tenant):
     assert (get_api_client().options.issuer, get_api_client().options.audience) == (
-        auth0_tenant.issuer, (auth0_tenant.audience,))
+        auth0_tenant.issuer, ("https://api.example.com", "https://calendar-api.example.com",
+                               "https://api.example.com/mcp"))
 
 
 def test_verify_request_bearer_gives_the_claims(auth0_tenant, api_client):

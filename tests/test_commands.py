@@ -15,7 +15,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from django_auth0_api import get_api_client
 from django_auth0_api.core import jws
+from django_auth0_api.testing import calls_to
 
 CALENDAR = "https://calendar-api.example.com"
 MANAGE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "testproject", "manage.py")
@@ -165,8 +167,9 @@ def test_manage_py_unreachable_tenant_exits_1_without_a_traceback(refusing_port)
     env = {"AUTH0_DOMAIN": f"http://127.0.0.1:{refusing_port}", "AUTH0_ALLOW_INSECURE_HTTP": "1"}
     shown = manage("auth0_token_exchange", "--audience", CALENDAR, stdin="abc.def.ghi", env=env)
     assert shown.returncode == 1
-    assert shown.stderr.splitlines()[-1] == ("CommandError: token exchange failed (HTTP 502): network_error: "
-                                             "The tenant's discovery document is unavailable")
+    discovery = f"http://127.0.0.1:{refusing_port}/.well-known/openid-configuration"
+    assert shown.stderr == ("CommandError: token exchange failed (HTTP 502): network_error: The tenant's discovery "
+                            f"document is unavailable ({discovery}: connection refused)\n")
     assert "Traceback" not in shown.stderr and "abc.def.ghi" not in shown.stderr
 
 
@@ -176,13 +179,15 @@ def test_check_reports_issuer_endpoints_keys_and_algorithms(auth0_tenant):
     out, err = run("auth0_check")
     issuer = auth0_tenant.issuer
     assert out.splitlines() == [
-        "AUTH0_API: audience https://api.example.com; algorithms RS256; DPoP allowed",
+        "AUTH0_API: audience https://api.example.com https://calendar-api.example.com https://api.example.com/mcp; "
+        "algorithms RS256; DPoP allowed",
         f"Issuer {issuer}",
         f"  discovery:      {issuer}.well-known/openid-configuration",
         f"  token_endpoint: {issuer}oauth/token",
         f"  jwks_uri:       {issuer}.well-known/jwks.json",
         "  key key-0: RSA RS256: verifies RS256",
-        "Token exchange: client test-client-id, client_secret_basic",
+        "Token exchange: client test-client-id, client_secret_basic (credentials not tried: pass --exchange with "
+        "an access token on stdin)",
         "All checks passed.",
     ]
     assert err == ""
@@ -210,7 +215,7 @@ def check_problem(*args) -> tuple[int, str]:
 
 def test_check_exits_1_when_discovery_fails(auth0_tenant):
     auth0_tenant.responses.replace("GET", auth0_tenant.discovery_url, status=500, body="down")
-    assert check_problem() == (1, f"problem: {auth0_tenant.issuer}: discovery failed: HTTP 500\n")
+    assert check_problem() == (1, f"problem: discovery {auth0_tenant.discovery_url}: HTTP 500\n")
 
 
 def test_check_exits_1_when_discovery_names_another_issuer(auth0_tenant):
@@ -240,7 +245,7 @@ def test_check_exits_1_when_the_exchange_client_is_misconfigured(auth0_tenant, s
 def test_check_exits_1_on_invalid_settings(auth0_tenant, settings):
     settings.AUTH0_API = {"DOMAIN": auth0_tenant.domain}
     error = failing("auth0_check")
-    assert (error.returncode, str(error)) == (1, "AUTH0_API is invalid: Missing required argument: audience")
+    assert (error.returncode, str(error)) == (1, "AUTH0_API is invalid: AUDIENCE is required")
 
 
 def test_check_with_only_a_domains_resolver_needs_domain_arguments(auth0_tenant, settings):
@@ -264,8 +269,93 @@ def test_manage_py_check_of_an_unreachable_tenant_exits_1_without_a_traceback(re
     env = {"AUTH0_DOMAIN": f"http://127.0.0.1:{refusing_port}", "AUTH0_ALLOW_INSECURE_HTTP": "1"}
     shown = manage("auth0_check", env=env)
     assert shown.returncode == 1
-    assert shown.stderr == (f"problem: http://127.0.0.1:{refusing_port}/: discovery failed: connection failed\n"
-                            "CommandError: auth0_check found 1 problem(s)\n")
+    assert shown.stderr == (f"problem: discovery http://127.0.0.1:{refusing_port}/.well-known/openid-configuration: "
+                            "connection refused\nCommandError: auth0_check found 1 problem(s)\n")
+
+
+# -- commands that tell the truth ----------------------------------------------------------------
+
+def test_exchange_asks_the_tenant_even_when_the_exchange_is_cached(auth0_tenant, settings):
+    token = auth0_tenant.mint_token("auth0|alice")
+    get_api_client().get_token_on_behalf_of(token, audience=CALENDAR, scope="calendar:read")  # now cached
+    settings.AUTH0_API = {**settings.AUTH0_API, "CLIENT_SECRET": "a-wrong-secret"}
+    error = failing("auth0_token_exchange", "--subject-token", token, "--audience", CALENDAR,
+                    "--scope", "calendar:read")
+    assert (error.returncode, str(error)) == (
+        1, "token exchange failed (HTTP 401): invalid_client: Client authentication failed")
+
+
+def test_exchange_leaves_nothing_in_the_exchange_cache(auth0_tenant):
+    token = auth0_tenant.mint_token()
+    exchange(auth0_tenant, token=token)
+    exchange(auth0_tenant, token=token)
+    assert calls_to(auth0_tenant.responses, auth0_tenant.token_url) == 2
+
+
+def test_check_tries_the_client_credentials_with_exchange(auth0_tenant):
+    out, _ = run("auth0_check", "--exchange", stdin=auth0_tenant.mint_token() + "\n")
+    assert out.splitlines()[-2:] == [
+        "Token exchange: client test-client-id, client_secret_basic: tried an On-Behalf-Of exchange for "
+        "https://api.example.com: issued a token (expires in 3600 s)", "All checks passed."]
+    assert auth0_tenant.requests[-1]["audience"] == "https://api.example.com"
+
+
+def test_check_reports_refused_client_credentials(auth0_tenant, settings):
+    settings.AUTH0_API = {**settings.AUTH0_API, "CLIENT_SECRET": "a-wrong-secret"}
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("auth0_check", "--exchange", "--audience", CALENDAR, stdout=StringIO(), stderr=err,
+                     stdin=StringIO(auth0_tenant.mint_token()))
+    assert err.getvalue() == (f"problem: token exchange: tried an On-Behalf-Of exchange for {CALENDAR}: refused "
+                              "(HTTP 401): invalid_client: Client authentication failed\n")
+
+
+def test_check_exchange_without_a_token_is_a_usage_error(auth0_tenant):
+    error = failing("auth0_check", "--exchange", stdin="")
+    assert (error.returncode, str(error)) == (2, "Missing required argument: access token")
+
+
+@pytest.fixture
+def silent_port():
+    """A loopback port that accepts connections and never answers."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(8)
+        yield sock.getsockname()[1]
+
+
+@pytest.fixture
+def plain_http_port(local_server):
+    """A loopback port speaking plain HTTP, where TLS is expected."""
+    from http.server import BaseHTTPRequestHandler
+
+    class Plain(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    return local_server(Plain)
+
+
+@pytest.mark.parametrize("where, cause", [
+    ("refused", "connection refused"), ("dns", "DNS lookup failed"), ("tls", "TLS failed"), ("silent", "timed out")])
+def test_manage_py_check_names_the_url_and_the_cause_in_one_line(request, where, cause):
+    if where == "refused":
+        domain = f"http://127.0.0.1:{request.getfixturevalue('refusing_port')}"
+    elif where == "dns":
+        domain = "https://no-such-tenant.invalid"
+    elif where == "tls":
+        domain = f"https://127.0.0.1:{request.getfixturevalue('plain_http_port')}"
+    else:
+        domain = f"http://127.0.0.1:{request.getfixturevalue('silent_port')}"
+    env = {"AUTH0_DOMAIN": domain, "AUTH0_ALLOW_INSECURE_HTTP": "1", "AUTH0_HTTP_TIMEOUT": "0.5"}
+    shown = manage("auth0_check", env=env)
+    assert (shown.returncode, shown.stderr) == (
+        1, f"problem: discovery {domain}/.well-known/openid-configuration: {cause}\n"
+           "CommandError: auth0_check found 1 problem(s)\n")
 
 
 # -- auth0_check: certificate-bound and encrypted tokens ------------------------------------------------------
@@ -275,7 +365,8 @@ def test_check_decrypts_with_each_decryption_key(settings, auth0_tenant):
     settings.AUTH0_API = auth0_tenant.settings(DECRYPTION_KEYS=keys, MTLS_CLIENT_CERT_HEADER="X-Client-Cert")
     out, _ = run("auth0_check")
     assert out.splitlines()[-6:] == [
-        "Token exchange: client test-client-id, client_secret_basic",
+        "Token exchange: client test-client-id, client_secret_basic (credentials not tried: pass --exchange with "
+        "an access token on stdin)",
         "Certificate-bound tokens: checked when bound, certificate from the X-Client-Cert header",
         "Encrypted tokens: accepted, plain JWS too; RSA-OAEP-256 with A256GCM",
         "  key enc-0: RSA 2048: decrypts", "  key enc-1: RSA 2048: decrypts", "All checks passed."]

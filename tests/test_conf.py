@@ -55,4 +55,5 @@ def test_get_settings_without_auth0_api_is_empty(settings):
 
 def test_get_settings_is_a_copy(auth0_tenant, settings):
     get_settings()["AUDIENCE"] = "changed"
-    assert settings.AUTH0_API["AUDIENCE"] == auth0_tenant.audience
+    assert settings.AUTH0_API["AUDIENCE"] == ["https://api.example.com", "https://calendar-api.example.com",
+                                                "https://api.example.com/mcp"]

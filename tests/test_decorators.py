@@ -9,7 +9,7 @@ from helpers import BARE_CHALLENGE, answer, bearer
 
 from django_auth0_api.decorators import auth0_required
 
-MISSING = {"error": "unauthorized", "error_description": "Authorization header is missing"}
+MISSING = {"error_description": "Authorization header is missing"}
 INSUFFICIENT = {"error": "insufficient_scope", "error_description": "Token lacks the required scope"}
 
 

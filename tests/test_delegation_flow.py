@@ -161,5 +161,5 @@ def test_an_exchange_without_client_credentials_in_a_drf_view_is_a_configuration
     settings.AUTH0_API = dict(settings.AUTH0_API, CLIENT_SECRET=None)
     responses = [call(client, flow.mint_token()) for _ in range(2)]
     assert [(r.status_code, r.json()) for r in responses] == [(500, {
-        "error": "invalid_configuration", "error_description": "The API's authentication is misconfigured"})] * 2
+        "error": "server_error", "error_description": "The server's authentication is misconfigured"})] * 2
     assert len([r for r in caplog.records if r.name == "django_auth0_api" and r.levelname == "ERROR"]) == 1

@@ -60,7 +60,8 @@ def test_a_views_api_client_verifies_for_its_audience(auth0_tenant, second_api):
 def test_a_views_api_client_refuses_the_other_audience_with_its_own_challenge(auth0_tenant, second_api):
     view = echo_view(api_client=second_api)
     assert drf_call(view, **bearer(auth0_tenant.mint_token())) == (
-        401, {"detail": "Audience is not accepted"}, second_challenge("Audience is not accepted"))
+        401, {"detail": "Audience is not accepted", "error": "invalid_token"},
+        second_challenge("Audience is not accepted"))
 
 
 def test_no_credentials_gets_the_bare_challenge_of_the_views_client(auth0_tenant, second_api):
@@ -103,7 +104,7 @@ def test_get_required_scopes_per_request(auth0_tenant, no_middleware):
     view = echo_view(permission_classes=[ScopeByMethod])
     token = auth0_tenant.mint_token(scope="write:x")
     assert drf_call(view, **bearer(token)) == (
-        403, {"detail": "Token lacks the required scope"},
+        403, {"detail": "Token lacks the required scope", "error": "insufficient_scope"},
         'Bearer realm="api", error="insufficient_scope", error_description="Token lacks the required scope", '
         'scope="read:x", DPoP algs="ES256"')
 

@@ -6,7 +6,7 @@ from helpers import BARE_CHALLENGE, aget, answer, dpop_headers
 
 from django_auth0_api.ninja import AsyncAuth0Bearer, Auth0Bearer
 
-MISSING = {"error": "unauthorized", "error_description": "Authorization header is missing"}
+MISSING = {"error_description": "Authorization header is missing"}
 INSUFFICIENT = (403, {"error": "insufficient_scope", "error_description": "Token lacks the required scope"},
                 'Bearer realm="api", error="insufficient_scope", error_description="Token lacks the required scope", '
                 'scope="read:messages", DPoP algs="ES256"')

@@ -50,8 +50,8 @@ def test_the_audience_is_checked_before_the_domain():
 
 
 @pytest.mark.parametrize("overrides, message", [
-    ({"domain": None}, "Must provide either 'domain' or 'domains' (DOMAIN or DOMAINS)"),
-    ({"domain": ""}, "Must provide either 'domain' or 'domains' (DOMAIN or DOMAINS)"),
+    ({"domain": None}, "domain (or domains) is required"),
+    ({"domain": ""}, "domain (or domains) is required"),
     ({"domain": None, "domains": ["t.example.com"], "client_id": "c"},
      "The 'domain' parameter is required when 'client_id' is configured (DOMAIN with CLIENT_ID)"),
     ({"audience": ["https://a", ""]}, "audience must be a string or a list of non-empty strings"),

@@ -13,8 +13,8 @@ from django_auth0_api.authentication import Auth0Authentication
 from django_auth0_api.permissions import TokenHasPermission, TokenHasScope
 
 
-def insufficient(scope, scheme="Bearer"):
-    error = f'error="insufficient_scope", error_description="Token lacks the required scope", scope="{scope}"'
+def insufficient(scope, scheme="Bearer", lacks="scope"):
+    error = f'error="insufficient_scope", error_description="Token lacks the required {lacks}", scope="{scope}"'
     if scheme == "Bearer":
         return f'Bearer realm="api", {error}, DPoP algs="ES256"'
     return f'Bearer realm="api", DPoP algs="ES256", {error}'
@@ -30,7 +30,8 @@ def test_a_token_with_the_scope_passes(auth0_tenant, client):
 @pytest.mark.parametrize("scope", [None, "", "write:messages", "read:messages:all", "READ:MESSAGES"])
 def test_a_token_without_the_scope_is_403_insufficient_scope(auth0_tenant, client, scope):
     response = client.get("/api/messages", **bearer(auth0_tenant.mint_token(scope=scope)))
-    assert answer(response) == (403, {"detail": "Token lacks the required scope"}, insufficient("read:messages"))
+    assert answer(response) == (403, {"detail": "Token lacks the required scope", "error": "insufficient_scope"},
+                                insufficient("read:messages"))
 
 
 def test_without_a_token_the_scope_view_is_401(auth0_tenant, client):
@@ -62,7 +63,8 @@ def call(view, **headers):
 
 def test_every_required_scope_is_needed(auth0_tenant, no_middleware):
     assert call(TwoScopesView, **bearer(auth0_tenant.mint_token(scope="read:a"))) == (
-        403, {"detail": "Token lacks the required scope"}, insufficient("read:a write:b"))
+        403, {"detail": "Token lacks the required scope", "error": "insufficient_scope"},
+        insufficient("read:a write:b"))
 
 
 def test_all_required_scopes_pass(auth0_tenant, no_middleware):
@@ -80,7 +82,8 @@ def test_a_token_with_the_permission_passes(auth0_tenant, client):
 def test_a_token_without_the_permission_is_403_insufficient_scope(auth0_tenant, client, permissions):
     claims = {} if permissions is None else {"permissions": permissions}
     response = client.get("/api/admin", **bearer(auth0_tenant.mint_token(claims=claims)))
-    assert answer(response) == (403, {"detail": "Token lacks the required scope"}, insufficient("admin:all"))
+    assert answer(response) == (403, {"detail": "Token lacks the required permission", "error": "insufficient_scope"},
+                                insufficient("admin:all", lacks="permission"))
 
 
 def test_a_scope_is_not_a_permission(auth0_tenant, client):

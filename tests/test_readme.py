@@ -37,6 +37,7 @@ def tenant(settings):
     tenant = FakeTenant(domain=DOMAIN, audience="https://mcp.example.com")
     tenant.client_id, tenant.client_secret = "<AUTH0_CLIENT_ID>", "<AUTH0_CLIENT_SECRET>"
     settings.AUTH0_API = tenant.settings()
+    tenant.apis.add("https://mcp-server.example.com")  # the obo-client snippet's API
     cache.clear()
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         tenant.mock(rsps)
@@ -48,7 +49,18 @@ def tenant(settings):
 def test_every_snippet_is_found():
     assert sorted(snippets()) == [
         "bearer-verify-access-token", "bearer-verify-request", "connection", "delegation", "dpop-modes",
-        "dpop-verify-proof", "dpop-verify-request", "errors", "obo-client", "obo-view", "profile"]
+        "dpop-verify-proof", "dpop-verify-request", "errors", "obo-client", "obo-view", "profile",
+        "testing-conftest", "testing-tests"]
+
+
+# -- "Testing your API": the examples run as a project's own suite, in their own pytest -------------------
+
+def test_the_testing_examples_pass_as_a_projects_suite(pytester, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", ROOT)  # the project of this run: testproject
+    pytester.makeconftest(snippets()["testing-conftest"])
+    pytester.makepyfile(test_views=snippets()["testing-tests"])
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--ds", "testproject.settings")
+    result.assert_outcomes(passed=3)
 
 
 def test_obo_view_snippet(tenant):

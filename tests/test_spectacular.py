@@ -1,5 +1,6 @@
 """The drf-spectacular extension: the test project's OpenAPI schema declares the
-Bearer and DPoP schemes and, per operation, the scopes `TokenHasScope` requires."""
+Bearer, DPoP and Auth0 login schemes and, per operation, the scopes `TokenHasScope`
+and the permissions `TokenHasPermission` require; the schema validates."""
 
 import pytest
 
@@ -9,9 +10,13 @@ from drf_spectacular.generators import SchemaGenerator  # noqa: E402
 
 BEARER = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
           "description": "An Auth0 access token: `Authorization: Bearer <token>` (RFC 6750)."}
-DPOP = {"type": "http", "scheme": "DPoP", "bearerFormat": "JWT",
+DPOP = {"type": "http", "scheme": "DPoP",
         "description": "A DPoP-bound Auth0 access token: `Authorization: DPoP <token>`, with a proof "
                        "for each request in the `DPoP` header (RFC 9449)."}
+LOGIN = {"type": "openIdConnect",
+         "openIdConnectUrl": "https://tenant.example.auth0.com/.well-known/openid-configuration",
+         "description": "Log in through the Auth0 tenant (authorization code with PKCE); ask for this API's "
+                        "audience to get an access token for it."}
 
 
 @pytest.fixture
@@ -26,16 +31,39 @@ def schema(settings):
 
 
 def test_bearer_and_dpop_schemes_are_declared(schema):
-    assert schema()["components"]["securitySchemes"] == {"Auth0Bearer": BEARER, "Auth0DPoP": DPOP}
+    assert schema()["components"]["securitySchemes"] == {
+        "Auth0Bearer": BEARER, "Auth0DPoP": DPOP, "Auth0Login": LOGIN}
 
 
 def test_messages_requires_its_scope_under_either_scheme(schema):
     assert schema()["paths"]["/api/messages"]["get"]["security"] == [
-        {"Auth0Bearer": ["read:messages"]}, {"Auth0DPoP": ["read:messages"]}]
+        {"Auth0Bearer": ["read:messages"]}, {"Auth0DPoP": ["read:messages"]}, {"Auth0Login": ["read:messages"]}]
+
+
+def test_admin_requires_its_permission(schema):
+    assert schema()["paths"]["/api/admin"]["get"]["security"] == [
+        {"Auth0Bearer": ["admin:all"]}, {"Auth0DPoP": ["admin:all"]}, {"Auth0Login": ["admin:all"]}]
+
+
+def test_manage_py_spectacular_validate_passes():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("spectacular", "--validate", stdout=out, stderr=StringIO())  # raises on an invalid schema
+    assert "Auth0DPoP:" in out.getvalue()
+
+
+def test_no_login_scheme_without_a_single_domain(schema, settings):
+    settings.AUTH0_API = {**settings.AUTH0_API, "DOMAIN": None, "DOMAINS": ["tenant.example.auth0.com"],
+                          "CLIENT_ID": None}  # exchanges need DOMAIN
+    assert sorted(schema()["components"]["securitySchemes"]) == ["Auth0Bearer", "Auth0DPoP"]
 
 
 def test_a_view_without_token_has_scope_requires_no_scope(schema):
-    assert schema()["paths"]["/api/me"]["get"]["security"] == [{"Auth0Bearer": []}, {"Auth0DPoP": []}]
+    assert schema()["paths"]["/api/me"]["get"]["security"] == [
+        {"Auth0Bearer": []}, {"Auth0DPoP": []}, {"Auth0Login": []}]
 
 
 def test_a_view_without_authentication_has_no_requirement(schema):
@@ -53,7 +81,8 @@ def test_dpop_off_declares_only_bearer(schema, settings):
     settings.AUTH0_API = {**settings.AUTH0_API, "DPOP_ENABLED": False}
     generated = schema()
     assert (generated["components"]["securitySchemes"], generated["paths"]["/api/messages"]["get"]["security"]) == (
-        {"Auth0Bearer": BEARER}, [{"Auth0Bearer": ["read:messages"]}])
+        {"Auth0Bearer": BEARER, "Auth0Login": LOGIN},
+        [{"Auth0Bearer": ["read:messages"]}, {"Auth0Login": ["read:messages"]}])
 
 
 def test_scopes_behind_a_composed_permission_are_required():

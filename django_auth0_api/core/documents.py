@@ -48,8 +48,9 @@ def ttl_for(options, headers) -> float:
 
 
 class SharedDocument:
-    def __init__(self, key: str, fetch: Callable[[], tuple[Any, float]], options, on_change=None):
+    def __init__(self, key: str, fetch: Callable[[], tuple[Any, float]], options, on_change=None, name=None):
         self.key = key
+        self.name = name or key  # for log lines: what is fetched, not the cache key's hash
         self.lock_key = key + ":lock"
         self._fetch = fetch
         self._options = options
@@ -82,7 +83,7 @@ class SharedDocument:
         try:
             return self._store(*self._fetch())
         except FetchError as exc:
-            logger.warning("auth0: refetch of %s failed: %s", self.key, exc.reason)
+            logger.warning("auth0: refetch of %s failed: %s", exc.url or self.name, exc.cause or exc.reason)
             return None
 
     def _fetch_once(self, stale: Entry | None) -> Entry:
@@ -97,7 +98,7 @@ class SharedDocument:
             try:
                 entry = self._store(*self._fetch())
             except FetchError as exc:
-                logger.warning("auth0: fetch of %s failed: %s", self.key, exc.reason)
+                logger.warning("auth0: fetch of %s failed: %s", exc.url or self.name, exc.cause or exc.reason)
                 self._set_lock(cache, "failed", FAILURE_BACKOFF)
                 return self._serve_stale(stale, exc)
             self._delete_lock(cache)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import socket
+import ssl
 import threading
 import time
 from collections.abc import Mapping
@@ -26,13 +28,22 @@ _sessions: dict[int, requests.Session] = {}
 
 
 class FetchError(Exception):
-    """A fetch failed; `reason` is a short phrase fit for logs."""
+    """A fetch failed; `reason` is a short phrase fit for logs. A connection
+    that failed also says where (`url`) and why in a word a person can act on
+    (`cause`: connection refused, DNS lookup failed, TLS failed, timed out)."""
 
-    def __init__(self, reason: str, status: int | None = None, *, timed_out: bool = False):
+    def __init__(self, reason: str, status: int | None = None, *, timed_out: bool = False,
+                 url: str | None = None, cause: str | None = None):
         self.reason = reason
         self.status = status
         self.timed_out = timed_out
+        self.url = url
+        self.cause = cause
         super().__init__(reason)
+
+    def explain(self) -> str:
+        """`<url>: <cause>`, for the management commands' one line per problem."""
+        return f"{self.url}: {self.cause or self.reason}" if self.url else self.cause or self.reason
 
 
 def get_session() -> requests.Session:
@@ -118,13 +129,38 @@ def request(method: str, url: str, timeout: float, **kwargs) -> Reply:
         )
         return Reply(response.status_code, response.headers, read_bounded(response, deadline))
     except requests.RequestException as exc:
-        raise _as_fetch_error(exc) from None
+        raise _as_fetch_error(exc, url) from None
+    except FetchError as exc:
+        exc.url = exc.url or url
+        raise
     finally:
         if response is not None:
             response.close()
 
 
-def _as_fetch_error(exc: requests.RequestException) -> FetchError:
+def _cause(exc: BaseException, timed_out: bool) -> str:
+    """What went wrong with a connection, in words: the exception chain of
+    requests and urllib3 holds the socket's own error."""
+    found: list[BaseException] = []
+    todo: list = [exc]
+    while todo and len(found) < 20:
+        item = todo.pop()
+        if not isinstance(item, BaseException) or any(item is seen for seen in found):
+            continue
+        found.append(item)
+        todo += [item.__cause__, item.__context__, getattr(item, "reason", None), *item.args[:1]]
+    name_resolution = getattr(urllib3_exceptions, "NameResolutionError", socket.gaierror)
+    if any(isinstance(item, (socket.gaierror, name_resolution)) for item in found):
+        return "DNS lookup failed"
+    if any(isinstance(item, ConnectionRefusedError) for item in found):
+        return "connection refused"
+    if any(isinstance(item, (ssl.SSLError, urllib3_exceptions.SSLError, requests.exceptions.SSLError))
+           for item in found):
+        return "TLS failed"
+    return "timed out" if timed_out else "connection failed"
+
+
+def _as_fetch_error(exc: requests.RequestException, url: str | None = None) -> FetchError:
     # A read timeout while streaming surfaces as a ConnectionError that
     # wraps urllib3's ReadTimeoutError; one while waiting for the headers as
     # a ConnectionError wrapping a MaxRetryError (read=0) whose reason it is.
@@ -135,12 +171,17 @@ def _as_fetch_error(exc: requests.RequestException) -> FetchError:
         isinstance(cause, urllib3_exceptions.TimeoutError)
         and not isinstance(cause, urllib3_exceptions.NewConnectionError)
     )
-    return FetchError("timed out" if timed_out else "connection failed", timed_out=timed_out)
+    return FetchError("timed out" if timed_out else "connection failed", timed_out=timed_out, url=url,
+                      cause=_cause(exc, timed_out))
 
 
 def get_json(url: str, timeout: float):
     """GET a JSON document; anything but a 200 with JSON is a `FetchError`."""
     reply = request("GET", url, timeout, headers={"Accept": "application/json"})
     if reply.status != 200:
-        raise FetchError(f"HTTP {reply.status}", reply.status)
-    return parse_json(reply.body), reply.headers
+        raise FetchError(f"HTTP {reply.status}", reply.status, url=url)
+    try:
+        return parse_json(reply.body), reply.headers
+    except FetchError as exc:
+        exc.url = url
+        raise

@@ -31,8 +31,10 @@ class IssuerDocuments:
         self.issuer = issuer
         self.options = options
         self._on_rotate = on_rotate
-        self.discovery = SharedDocument(cache_key("discovery", issuer), self._fetch_discovery, options)
-        self.jwks = SharedDocument(cache_key("jwks", issuer), self._fetch_jwks, options, self._parse)
+        self.discovery = SharedDocument(cache_key("discovery", issuer), self._fetch_discovery, options,
+                                        name=f"the discovery document of {issuer}")
+        self.jwks = SharedDocument(cache_key("jwks", issuer), self._fetch_jwks, options, self._parse,
+                                   name=f"the JWKS of {issuer}")
         self._cooldown_key = cache_key("jwks-cooldown", issuer)
         self._keys: dict[str, tuple[dict, object]] = {}
         self._next_sync = 0.0

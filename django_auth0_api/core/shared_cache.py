@@ -19,15 +19,51 @@ logger = logging.getLogger("django_auth0_api")
 
 PREFIX = "auth0_api:v1:"
 
+# A generation inside the prefix: the test kit starts a new one for each test,
+# so a test sees none of the library's earlier state and the project's own
+# keys are never touched (no `cache.clear()`). Empty in production.
+_generation = ""
+# What was written in a generation, by cache alias: `end_generation` deletes
+# exactly those keys, so a test run leaves no state behind either.
+_written: dict[str, set[str]] = {}
+
 
 def key(kind: str, material: str = "") -> str:
     """The library's key for `kind` and `material` (an issuer, a digest...).
 
     Hashed: Memcached keys are short and may not hold spaces or controls, and a
     key must never carry a token."""
+    prefix = PREFIX + _generation
     if not material:
-        return PREFIX + kind
-    return f"{PREFIX}{kind}:{hashlib.sha256(material.encode('utf-8', 'surrogatepass')).hexdigest()[:40]}"
+        return prefix + kind
+    return f"{prefix}{kind}:{hashlib.sha256(material.encode('utf-8', 'surrogatepass')).hexdigest()[:40]}"
+
+
+def start_generation(name: str) -> str:
+    """Make every key from now on fresh (`name` goes into the prefix); returns
+    the previous generation, for `end_generation`. Built objects keep the keys
+    they made: reset the client (a changed `AUTH0_API` does) after calling this."""
+    global _generation
+    previous, _generation = _generation, f"{name}:" if name else ""
+    return previous
+
+
+def end_generation(previous: str) -> None:
+    """Delete every key written since `start_generation`, and go back to `previous`."""
+    global _generation
+    written = dict(_written)
+    _written.clear()
+    _generation = previous
+    for alias, keys in written.items():
+        try:
+            caches[alias].delete_many(list(keys))
+        except Exception as exc:
+            logger.warning("auth0: cache delete failed (%s)", type(exc).__name__)
+
+
+def _record(alias: str, key: str) -> None:
+    if _generation and key.startswith(PREFIX + _generation):
+        _written.setdefault(alias, set()).add(key)
 
 
 class SharedCache:
@@ -50,6 +86,7 @@ class SharedCache:
             return default
 
     def set(self, key: str, value: Any, timeout: float) -> bool:
+        _record(self.alias, key)
         try:
             self.backend.set(key, value, int(timeout))
             return True
@@ -60,6 +97,7 @@ class SharedCache:
     def add(self, key: str, value: Any, timeout: float) -> bool | None:
         """True when stored, False when the key was already there, None when
         the cache could not answer (the caller decides what that means)."""
+        _record(self.alias, key)
         try:
             return bool(self.backend.add(key, value, int(timeout)))
         except Exception as exc:

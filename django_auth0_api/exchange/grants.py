@@ -153,8 +153,9 @@ class TokenExchanger:
         except http.FetchError as exc:
             logger.warning("auth0: exchange request failed: %s", exc.reason)
             if exc.timed_out:
-                raise error("timeout_error", "The token endpoint did not answer in time", 504) from None
-            raise error("network_error", f"The token endpoint could not be reached: {exc.reason}", 502) from None
+                raise error("timeout_error", "The token endpoint did not answer in time", 504, cause=exc) from None
+            raise error("network_error", f"The token endpoint could not be reached: {exc.reason}", 502,
+                        cause=exc) from None
         result = token_answer(reply, error, secrets)
         if key is not None:
             self._store(key, result)
@@ -164,10 +165,11 @@ class TokenExchanger:
         try:
             metadata = self._token_verifier.documents_for(self.issuer).metadata()
         except KeysUnavailableError as exc:
-            timed_out = getattr(exc.__cause__, "timed_out", False)
-            if timed_out:
-                raise error("timeout_error", "The tenant's discovery document did not arrive in time", 504) from None
-            raise error("network_error", "The tenant's discovery document is unavailable", 502) from None
+            cause = exc.__cause__  # the FetchError: where and why, for auth0_token_exchange
+            if getattr(cause, "timed_out", False):
+                raise error("timeout_error", "The tenant's discovery document did not arrive in time", 504,
+                            cause=cause) from None
+            raise error("network_error", "The tenant's discovery document is unavailable", 502, cause=cause) from None
         endpoint = metadata.get("token_endpoint") if isinstance(metadata, dict) else None
         if not is_allowed_endpoint(endpoint, self.options.allow_insecure_http):
             raise error("invalid_response", "The tenant's discovery document has no usable token_endpoint", 502)

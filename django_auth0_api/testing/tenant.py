@@ -131,6 +131,40 @@ class FakeTenant(TokenEndpoint):
                 "AUDIENCE": self.audience, "CLIENT_ID": self.client_id,
                 "CLIENT_SECRET": self.client_secret, "ALLOW_INSECURE_HTTP": self.issuer.startswith("http:")}
         conf.update(overrides)
+        audience = overrides.get("AUDIENCE")
+        self.apis |= {audience} if isinstance(audience, str) else set(audience or ())
+        return conf
+
+    def settings_for(self, project: dict) -> dict:
+        """The project's `AUTH0_API` with this tenant swapped in for the real one.
+
+        The tenant part changes: DOMAIN (DOMAINS is dropped: every token comes
+        from this tenant), ALLOW_INSECURE_HTTP, and CLIENT_ID/CLIENT_SECRET when
+        the project has none. The project's policy stays: AUDIENCE, ALGORITHMS,
+        DPOP_*, REQUIRED_CLAIMS, CACHE_ALIAS... Tokens are minted for the
+        project's first AUDIENCE, and the tenant accepts the project's client
+        credentials (and its CLIENT_ASSERTION_KEY) as its own."""
+        conf = {key: value for key, value in project.items() if key != "DOMAINS"}
+        audience = conf.get("AUDIENCE")
+        if isinstance(audience, str) and audience:
+            self.audience = audience
+        elif isinstance(audience, (list, tuple)) and audience and isinstance(audience[0], str):
+            self.audience = audience[0]
+        else:
+            conf["AUDIENCE"] = self.audience
+        self.apis = set(audience) if isinstance(audience, (list, tuple)) else {self.audience}
+        if isinstance(conf.get("CLIENT_ID"), str) and conf["CLIENT_ID"]:
+            self.client_id = conf["CLIENT_ID"]
+        else:
+            conf["CLIENT_ID"] = self.client_id
+        if isinstance(conf.get("CLIENT_SECRET"), str) and conf["CLIENT_SECRET"]:
+            self.client_secret = conf["CLIENT_SECRET"]
+        elif not conf.get("CLIENT_ASSERTION_KEY"):
+            conf["CLIENT_SECRET"] = self.client_secret
+        if conf.get("CLIENT_ASSERTION_KEY"):
+            self.trust_client_key(conf["CLIENT_ASSERTION_KEY"])
+        conf.update(DOMAIN=self.issuer if self.issuer.startswith("http:") else self.domain,
+                    ALLOW_INSECURE_HTTP=self.issuer.startswith("http:"))
         return conf
 
     # -- documents ------------------------------------------------------------

@@ -32,9 +32,11 @@ class TokenEndpoint:
 
     # Provided by `FakeTenant`.
     issuer: str
+    audience: str
     client_id: str
     client_secret: str
     requests: list
+    keys: dict
     mint_token: Callable[..., str]
 
     def __init__(self) -> None:
@@ -48,6 +50,11 @@ class TokenEndpoint:
         self.exchange_profiles: dict = {}
         self.token_answers: list = []
         self._assertion_jtis: set = set()
+        # The tenant's APIs: once known (`settings_for` adds the project's
+        # AUDIENCE), an On-Behalf-Of subject token must be for one of them or for
+        # the tenant's audience. Empty: any audience (a tenant serving over HTTP
+        # issues tokens for whatever resource its clients ask).
+        self.apis: set[str] = set()
 
     @property
     def token_url(self) -> str:
@@ -62,6 +69,18 @@ class TokenEndpoint:
         self.client_keys.append(key.public_key())
         return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                  serialization.NoEncryption()).decode("ascii")
+
+    def trust_client_key(self, value: str) -> None:
+        """Trust the public half of a `CLIENT_ASSERTION_KEY` (a PEM or a PEM
+        file's path) for `private_key_jwt`; an unusable one is left to the checks."""
+        from ..errors import ConfigurationError
+        from ..exchange.client_auth import load_assertion_key
+
+        try:
+            key, _ = load_assertion_key(value)
+        except ConfigurationError:
+            return
+        self.client_keys.append(key.public_key())  # type: ignore[attr-defined]
 
     def queue_token_answer(self, status: int = 200, json_body=None, *, text: str | None = None,
                            headers: dict | None = None, error: Exception | None = None) -> None:
@@ -144,9 +163,8 @@ class TokenEndpoint:
         if requested != ACCESS_TOKEN_TYPE:
             return 400, {"error": "invalid_request", "error_description": "Unsupported requested_token_type"}
         if subject_type == ACCESS_TOKEN_TYPE:  # On-Behalf-Of: the client becomes the current actor
-            try:
-                subject = jws.decode_segment(jws.split(subject_token)[1])
-            except jws.JWSError:
+            subject = self.verified_subject(subject_token)
+            if subject is None:
                 return 400, {"error": "invalid_grant", "error_description": "Invalid subject token"}
             sub, actor = subject.get("sub", "unknown"), {"sub": client_id}
             if isinstance(subject.get("act"), dict):
@@ -172,6 +190,30 @@ class TokenEndpoint:
             if "offline_access" in scope.split():
                 body["refresh_token"] = "fake-refresh-" + uuid.uuid4().hex
         return 200, body
+
+    def verified_subject(self, token: str) -> dict | None:
+        """The claims of an access token this tenant issued for one of its APIs
+        and that has not expired, or None: what Auth0 accepts as an On-Behalf-Of
+        `subject_token` (a token signed by another key, for a foreign audience
+        or expired is refused)."""
+        try:
+            head_b64, payload_b64, signature_b64 = jws.split(token)
+            header, claims = jws.decode_segment(head_b64), jws.decode_segment(payload_b64)
+            signature = jws.b64decode(signature_b64)
+        except jws.JWSError:
+            return None
+        key, alg = self.keys.get(header.get("kid")), header.get("alg")
+        if key is None or alg != "RS256" or not jws.verify_signature(
+                alg, key.public_key(), f"{head_b64}.{payload_b64}".encode("ascii"), signature):
+            return None
+        aud = claims.get("aud")
+        audiences = set(aud) if isinstance(aud, list) else {aud}
+        exp = claims.get("exp")
+        foreign = bool(self.apis) and not audiences & (self.apis | {self.audience})
+        if (claims.get("iss") != self.issuer or foreign
+                or not isinstance(exp, (int, float)) or isinstance(exp, bool) or exp <= time.time()):
+            return None
+        return claims
 
     def _connection_exchange(self, form: dict) -> tuple[int, dict]:
         """Token Vault: the stored access token of a federated connection."""

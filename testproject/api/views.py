@@ -1,5 +1,6 @@
 """Views that show each face of django_auth0_api."""
 
+import requests
 from django.conf import settings
 from django.http import JsonResponse
 from rest_framework.permissions import IsAuthenticated
@@ -64,6 +65,19 @@ class AdminView(APIView):
         return Response({"admin": True})
 
 
+class CalendarProxyView(APIView):
+    """The README's On-Behalf-Of view: exchange the caller's token, call the calendar API with the new one
+    (its test, in the README's "Testing your API", mocks that API next to the tenant)."""
+
+    def get(self, request):
+        result = get_api_client().get_token_on_behalf_of(request.auth.token, audience=settings.CALENDAR_API_AUDIENCE,
+                                                         scope="calendar:read")
+        downstream = requests.get(f"{settings.CALENDAR_API_AUDIENCE}/events", timeout=5,
+                                  headers={"Authorization": f"Bearer {result['access_token']}"})
+        downstream.raise_for_status()
+        return Response({"user": request.auth.sub, "data": downstream.json()})
+
+
 class PublicView(APIView):
     authentication_classes = []
     permission_classes = []
@@ -107,6 +121,12 @@ def plain_calendar_token(request):
     """Exchanges the caller's token; a failed exchange is answered by Auth0Middleware."""
     result = get_api_client().get_token_on_behalf_of(request.auth.token, audience=settings.CALENDAR_API_AUDIENCE)
     return JsonResponse({"sub": request.auth.sub, "expires_in": result["expires_in"]})
+
+
+@auth0_required
+def plain_post(request):
+    """A plain view that changes something: no CSRF token needed with a verified token."""
+    return JsonResponse({"sub": request.auth.sub, "method": request.method})
 
 
 def plain_optional(request):

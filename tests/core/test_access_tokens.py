@@ -541,7 +541,7 @@ def test_a_failing_domains_resolver_is_a_500_logged_once_without_the_request(aut
     token = auth0_tenant.mint_token()
     answers = [client.get("/plain/me", **bearer(token)) for _ in range(2)]
     assert [(r.status_code, r.json(), "WWW-Authenticate" in r) for r in answers] == [
-        (500, {"error": "domains_resolver_error", "error_description": "The API's authentication is misconfigured"},
+        (500, {"error": "server_error", "error_description": "The server's authentication is misconfigured"},
          False)] * 2
     assert [r.getMessage() for r in caplog.records if r.name == "django_auth0_api"] == [
         "auth0: configuration error DomainsResolverError The DOMAINS resolver raised KeyError; "
@@ -574,7 +574,7 @@ def test_a_domains_resolver_error_under_drf_is_a_500(auth0_tenant, settings, cli
     settings.AUTH0_API = auth0_tenant.settings(DOMAINS=broken_resolver)
     response = client.get("/api/me", **bearer(auth0_tenant.mint_token()))
     assert (response.status_code, response.json(), "WWW-Authenticate" in response) == (
-        500, {"detail": "The API's authentication is misconfigured"}, False)
+        500, {"detail": "The server's authentication is misconfigured", "error": "server_error"}, False)
 
 
 # -- the verified-token cache --------------------------------------------------------------------------------

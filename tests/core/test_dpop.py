@@ -103,7 +103,8 @@ def test_drf_alone_answers_a_refused_proof_with_the_dpop_challenge(settings, cli
     settings.MIDDLEWARE = []
     response = get(client, token, proof_for(htm="POST"))
     assert response.status_code == 401
-    assert response.json() == {"detail": "DPoP proof htm does not match the request method"}
+    assert response.json() == {"detail": "DPoP proof htm does not match the request method",
+                               "error": "invalid_dpop_proof"}
     assert response["WWW-Authenticate"] == dpop_error("DPoP proof htm does not match the request method")
 
 

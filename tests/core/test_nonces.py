@@ -196,7 +196,7 @@ def test_drf_exception_handler_sends_the_nonce(settings, client, nonce_required,
     proof = nonce_required.mint_dpop_proof(dpop_key, htu=URL, access_token=token)
     response = get(client, token, proof, path="/api/me")
     assert response.status_code == 401
-    assert response.json() == {"detail": DESCRIPTION}
+    assert response.json() == {"detail": DESCRIPTION, "error": "use_dpop_nonce"}
     assert response["WWW-Authenticate"] == CHALLENGE
     assert response["DPoP-Nonce"] == current_nonce()
 

@@ -15,6 +15,7 @@ from django.core.cache import caches
 from django_auth0_api import get_api_client
 from django_auth0_api.client import ApiClient
 from django_auth0_api.core import jws
+from django_auth0_api.core.shared_cache import key as cache_key
 from django_auth0_api.errors import (
     ApiError,
     BaseAuthError,
@@ -283,7 +284,7 @@ def test_a_failed_exchange_is_not_cached(auth0_tenant):
 def test_the_cache_key_does_not_contain_the_subject_token(auth0_tenant):
     token = auth0_tenant.mint_token()
     obo(auth0_tenant, token)
-    keys = [key for key in caches["default"]._cache if "exchange" in key]
+    keys = [key for key in caches["default"]._cache if cache_key("exchange") in key]
     assert len(keys) == 1
     assert token not in keys[0] and jws.split(token)[2] not in keys[0]
 

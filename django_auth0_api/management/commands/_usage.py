@@ -1,6 +1,10 @@
-"""Shared by the commands: exit status 2 for a wrong invocation, however called."""
+"""Shared by the commands: exit status 2 for a wrong invocation, however called; reading a
+token; one line per problem."""
 
 from __future__ import annotations
+
+import contextlib
+import logging
 
 from django.core.management.base import CommandError
 
@@ -21,3 +25,56 @@ class UsageErrorsExit2:
 
         parser.error = error
         return parser
+
+
+MAX_STDIN = 64 * 1024
+
+
+def read_token(stdin, given: str | None, what: str = "subject token") -> str:
+    """The token of `--subject-token`, or from stdin (a pipe keeps it out of
+    the shell's history and the process list)."""
+    import sys
+
+    if given is not None and given != "-":  # noqa: S105 ("-" means stdin)
+        return given
+    stdin = stdin or sys.stdin
+    if given is None and stdin.isatty():
+        raise CommandError(f"no {what}: pass --subject-token TOKEN, or pipe the token on stdin", returncode=2)
+    text = stdin.read(MAX_STDIN + 1)
+    if len(text) > MAX_STDIN:
+        raise CommandError(f"the {what} on stdin is too large", returncode=2)
+    return text.strip()
+
+
+@contextlib.contextmanager
+def one_line_per_problem():
+    """The commands report each problem once, naming the URL and the cause:
+    the library's own warnings (and urllib3's retry lines, when a project
+    shows them) would repeat it in other words."""
+    loggers = [logging.getLogger(name) for name in ("django_auth0_api", "urllib3")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
+def without_exchange_cache(options):
+    """A client for `options` that asks the tenant every time: a command that
+    tests the exchange must not answer from the exchanged-token cache."""
+    import dataclasses
+
+    from django_auth0_api.client import ApiClient
+
+    return ApiClient(dataclasses.replace(options, exchange_cache=False))
+
+
+def network_detail(exc) -> str:
+    """` (<url>: <cause>)` when `exc` (an ApiError) failed to reach the tenant."""
+    from django_auth0_api.core.http import FetchError
+
+    cause = getattr(exc, "cause", None)
+    return f" ({cause.explain()})" if isinstance(cause, FetchError) and cause.url else ""

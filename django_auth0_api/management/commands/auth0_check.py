@@ -1,5 +1,7 @@
 """`manage.py auth0_check`: read `AUTH0_API`, fetch each issuer's discovery
-document and JWKS now (bypassing the cache), and report what was found.
+document and JWKS now (bypassing the cache), and report what was found. With
+`--exchange` (a user's access token on stdin) it also tries the client
+credentials with an On-Behalf-Of exchange at the tenant, and says so.
 
 Exit status: 0 when everything is usable, 1 with the reasons otherwise,
 2 when there is nothing to check.
@@ -9,29 +11,51 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from django_auth0_api.conf import get_options
+from django_auth0_api.conf import get_options, settings_problem
 from django_auth0_api.core import http, jwe, jws
-from django_auth0_api.errors import BaseAuthError, ConfigurationError
+from django_auth0_api.errors import ApiError, BaseAuthError, ConfigurationError, MissingRequiredArgumentError
+from django_auth0_api.exchange.arguments import check_subject_token
 from django_auth0_api.exchange.client_auth import ClientAuthentication
 from django_auth0_api.options import is_allowed_endpoint, issuer_for
 
-from ._usage import UsageErrorsExit2
+from ._usage import UsageErrorsExit2, network_detail, one_line_per_problem, read_token, without_exchange_cache
 
 
 class Command(UsageErrorsExit2, BaseCommand):
     help = "Check AUTH0_API against the tenant: discovery, JWKS, key ids and algorithms."
+    # `stdin` lets call_command() feed the token the way a pipe does.
+    stealth_options = ("stdin",)
 
     def add_arguments(self, parser):
         parser.add_argument("--domain", action="append", default=[],
                             help="a domain to check (repeatable); default: DOMAIN and a DOMAINS list")
+        parser.add_argument("--exchange", action="store_true",
+                            help="try the client credentials: exchange the access token read from stdin "
+                                 "(On-Behalf-Of) at the tenant")
+        parser.add_argument("--audience", help="with --exchange: the API to ask a token for "
+                                               "(default: the first AUDIENCE)")
 
     def handle(self, *args, **options):
+        with one_line_per_problem():
+            self._handle(options)
+
+    def _handle(self, options):
         try:
             settings = get_options()
-        except (BaseAuthError, TypeError) as exc:  # ConfigurationError, or a missing AUDIENCE
-            raise CommandError(f"AUTH0_API is invalid: {exc}", returncode=1) from None
+        except (BaseAuthError, TypeError) as exc:  # ConfigurationError, or upstream's missing AUDIENCE
+            raise CommandError(f"AUTH0_API is invalid: {settings_problem(exc)}", returncode=1) from None
         self.problems: list[str] = []
         self.settings = settings
+        self.exchange_token = None
+        if options["exchange"]:
+            if not settings.client_id:
+                raise CommandError("--exchange needs CLIENT_ID (and its credentials) in AUTH0_API", returncode=2)
+            self.exchange_token = read_token(options.get("stdin"), None, "access token")
+            try:
+                check_subject_token(self.exchange_token, "access token")
+            except (MissingRequiredArgumentError, ApiError) as exc:
+                raise CommandError(exc.get_error_description(), returncode=2) from None
+        self.exchange_audience = options["audience"] or settings.audience[0]
         try:
             issuers = [issuer_for(d, settings.allow_insecure_http) for d in options["domain"]]
         except ConfigurationError as exc:
@@ -70,7 +94,7 @@ class Command(UsageErrorsExit2, BaseCommand):
         try:
             document, _ = http.get_json(url, timeout)
         except http.FetchError as exc:
-            return self._problem(f"{issuer}: discovery failed: {exc.reason}")
+            return self._problem(f"discovery {exc.explain()}")
         if not isinstance(document, dict):
             return self._problem(f"{issuer}: the discovery document is not a JSON object")
         if document.get("issuer") != issuer:
@@ -85,7 +109,7 @@ class Command(UsageErrorsExit2, BaseCommand):
         try:
             jwks, _ = http.get_json(jwks_uri, timeout)
         except http.FetchError as exc:
-            return self._problem(f"{issuer}: JWKS fetch failed: {exc.reason}")
+            return self._problem(f"JWKS {exc.explain()}")
         keys = jwks.get("keys") if isinstance(jwks, dict) else None
         if not isinstance(keys, list):
             return self._problem(f"{issuer}: the JWKS has no keys list")
@@ -123,7 +147,20 @@ class Command(UsageErrorsExit2, BaseCommand):
             ClientAuthentication(self.settings)
         except ConfigurationError as exc:
             return self._problem(f"token exchange: {exc}")
-        self.stdout.write(f"Token exchange: client {self.settings.client_id}, {self.settings.client_auth_method}")
+        client = f"Token exchange: client {self.settings.client_id}, {self.settings.client_auth_method}"
+        if self.exchange_token is None:
+            self.stdout.write(f"{client} (credentials not tried: pass --exchange with an access token on stdin)")
+            return
+        tried = f"tried an On-Behalf-Of exchange for {self.exchange_audience}"
+        try:
+            result = without_exchange_cache(self.settings).get_token_on_behalf_of(
+                self.exchange_token, audience=self.exchange_audience)
+        except (ApiError, ConfigurationError) as exc:
+            if isinstance(exc, ConfigurationError):
+                return self._problem(f"token exchange: {exc}")
+            return self._problem(f"token exchange: {tried}: refused (HTTP {exc.get_status_code()}): "
+                                 f"{exc.get_error_code()}: {exc.get_error_description()}{network_detail(exc)}")
+        self.stdout.write(f"{client}: {tried}: issued a token (expires in {result['expires_in']} s)")
 
     def _check_certificates(self) -> None:
         header = self.settings.mtls_client_cert_header

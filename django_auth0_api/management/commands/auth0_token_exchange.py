@@ -4,6 +4,8 @@
         --scope "calendar:read"
 
 Prints what the tenant issued, the token itself redacted unless `--show-token`.
+It always asks the tenant: the exchanged-token cache is neither read nor written,
+so a wrong CLIENT_SECRET fails here instead of "succeeding" from the cache.
 Exit status: 0 issued, 1 the exchange failed (the tenant's error is printed),
 2 the command was called wrongly.
 """
@@ -12,20 +14,18 @@ from __future__ import annotations
 
 import datetime
 import json
-import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from django_auth0_api.conf import get_api_client
+from django_auth0_api.conf import get_options, in_settings_words
 from django_auth0_api.core import jws
 from django_auth0_api.core.delegation import get_delegation_chain
 from django_auth0_api.errors import ApiError, BaseAuthError, ConfigurationError, MissingRequiredArgumentError
 from django_auth0_api.exchange.arguments import check_subject_token
 
-from ._usage import UsageErrorsExit2
+from ._usage import UsageErrorsExit2, network_detail, one_line_per_problem, read_token, without_exchange_cache
 
 REDACTED = "[redacted; pass --show-token to print it]"
-MAX_STDIN = 64 * 1024
 
 
 class Command(UsageErrorsExit2, BaseCommand):
@@ -42,14 +42,18 @@ class Command(UsageErrorsExit2, BaseCommand):
         parser.add_argument("--show-token", action="store_true", help="print the issued token itself")
 
     def handle(self, *args, **options):
-        token = self._subject_token(options)
+        with one_line_per_problem():
+            self._handle(options)
+
+    def _handle(self, options):
+        token = read_token(options.get("stdin"), options["subject_token"])
         try:
             check_subject_token(token, "subject token")
         except (MissingRequiredArgumentError, ApiError) as exc:
             raise CommandError(exc.get_error_description(), returncode=2) from None
         try:
-            result = get_api_client().get_token_on_behalf_of(token, audience=options["audience"],
-                                                             scope=options["scope"])
+            client = without_exchange_cache(get_options())
+            result = client.get_token_on_behalf_of(token, audience=options["audience"], scope=options["scope"])
         except MissingRequiredArgumentError as exc:
             raise CommandError(exc.get_error_description(), returncode=2) from None
         except ApiError as exc:
@@ -57,29 +61,16 @@ class Command(UsageErrorsExit2, BaseCommand):
                 raise CommandError(f"token exchange is not possible: {exc}", returncode=1) from None
             raise CommandError(
                 f"token exchange failed (HTTP {exc.get_status_code()}): {exc.get_error_code()}: "
-                f"{exc.get_error_description()}", returncode=1,
+                f"{exc.get_error_description()}{network_detail(exc)}", returncode=1,
             ) from None
-        except (BaseAuthError, ConfigurationError) as exc:
-            raise CommandError(f"token exchange is not possible: {exc}", returncode=1) from None
+        except (BaseAuthError, ConfigurationError, TypeError) as exc:
+            raise CommandError(f"token exchange is not possible: {in_settings_words(str(exc))}", returncode=1) from None
         shown = dict(result, access_token=result["access_token"] if options["show_token"] else REDACTED)
         claims = unverified_summary(result["access_token"])
         if options["json"]:
             self.stdout.write(json.dumps(dict(shown, unverified_claims=claims), indent=2, sort_keys=True))
         else:
             self.stdout.write(self._summary(shown, claims))
-
-    def _subject_token(self, options) -> str:
-        token = options["subject_token"]
-        if token is not None and token != "-":  # noqa: S105 ("-" means stdin)
-            return token
-        stdin = options.get("stdin") or sys.stdin
-        if token is None and stdin.isatty():
-            raise CommandError("no subject token: pass --subject-token TOKEN, or pipe the token on stdin",
-                               returncode=2)
-        text = stdin.read(MAX_STDIN + 1)
-        if len(text) > MAX_STDIN:
-            raise CommandError("the subject token on stdin is too large", returncode=2)
-        return text.strip()
 
     def _summary(self, shown: dict, claims: dict | None) -> str:
         expires = datetime.datetime.fromtimestamp(shown["expires_at"], datetime.timezone.utc)
