@@ -7,7 +7,7 @@ MCP_CLIENT_VENV ?= .venv-mcp-client
 # Every Python 3.10-3.13 that pyenv has, for tox.
 INTERPRETERS := $(wildcard $(HOME)/.pyenv/versions/3.1[0-3].*/bin/python3)
 
-.PHONY: venv test bench demo load lint package tox clean
+.PHONY: venv test bench demo load faults lint package tox clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ bench: venv
 
 load: venv
 	$(BIN)/python testproject/load.py
+
+faults: venv
+	$(BIN)/python testproject/faults.py
 
 demo: venv
 	$(BIN)/python testproject/demo.py

@@ -128,7 +128,37 @@ def _check_cache(options):
     if options.dpop_enabled and options.dpop_replay_check and backend.endswith("LocMemCache") and not settings.DEBUG:
         return [Warning("DPoP replay state lives in a LocMemCache: each process sees only its own proofs.",
                         hint="Use Redis or Memcached shared by the fleet.", id=_P + "W002")]
-    return []
+    return _check_cache_timeouts(options, conf)
+
+
+# A cache client's options that bound its connect and its socket waits, where
+# the default is to wait long (redis-py) or forever (pymemcache).
+_TIMEOUT_OPTIONS = {
+    "django.core.cache.backends.redis.RedisCache": ("socket_connect_timeout", "socket_timeout"),
+    "django_redis.cache.RedisCache": ("SOCKET_CONNECT_TIMEOUT", "SOCKET_TIMEOUT"),
+    "django.core.cache.backends.memcached.PyMemcacheCache": ("connect_timeout", "timeout"),
+}
+
+
+def _check_cache_timeouts(options, conf):
+    """The replay state is read on every DPoP request and the exchange cache on
+    every exchange: a cache server that stalls holds those requests, and the
+    workers that serve them, for as long as its client waits."""
+    replay = options.dpop_enabled and options.dpop_replay_check
+    exchange = options.exchange_cache and bool(options.client_id)
+    names = _TIMEOUT_OPTIONS.get(conf.get("BACKEND", ""))
+    if not (replay or exchange) or names is None:
+        return []
+    configured = conf.get("OPTIONS") or {}
+    missing = [name for name in names if configured.get(name) is None]
+    if not missing:
+        return []
+    held = " and ".join(what for what, used in (("DPoP replay state", replay), ("exchanged tokens", exchange))
+                        if used)
+    return [Warning(f"The cache {options.cache_alias!r} holds the {held} but sets no {' or '.join(missing)}: "
+                    "a cache server that stalls holds every request waiting on it.",
+                    hint=f"Set CACHES[{options.cache_alias!r}]['OPTIONS'] {', '.join(missing)} (half a second, "
+                         "say), as in the README's cache example.", id=_P + "W007")]
 
 
 def _check_nonce_handler(options):

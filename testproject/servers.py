@@ -140,10 +140,21 @@ def local_tenant(workdir: str | None = None, audience: str = "https://api.exampl
         tenant_env = tenant.environment(os.path.join(workdir, "tenant-key.pem"))
         tenant.request_log = tenant_env["FAKE_TENANT_REQUEST_LOG"] = os.path.join(workdir, f"tenant-{port}.log")
         stack.enter_context(gunicorn(port, "testproject.tenant_settings", {**tenant_env, **(env or {})}))
+        _boot(tenant.issuer + "_tenant/ping")  # Auth0 is always up: its worker has loaded before a test's first fetch
         api_env = {"AUTH0_DOMAIN": tenant.issuer.rstrip("/"), "AUTH0_AUDIENCE": audience,
                    "AUTH0_ALLOW_INSECURE_HTTP": "1", "AUTH0_CLIENT_ID": tenant.client_id,
                    "AUTH0_CLIENT_SECRET": tenant.client_secret}
         yield tenant, api_env
+
+
+def _boot(url: str) -> None:
+    """One request for no endpoint (a 404, not in the request log), so the worker has loaded."""
+    import requests
+
+    try:
+        requests.get(url, timeout=30)
+    except requests.RequestException:
+        pass
 
 
 def served(tenant) -> dict:

@@ -28,10 +28,21 @@ MIDDLEWARE = [
 
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES: dict[str, dict] = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The server tests and scripts point the cache at a real Redis or Memcached; AUTH0_API_CACHE_TIMEOUT
+# (seconds) bounds its connect and socket waits as the README's cache example does.
+_cache_timeout = float(os.environ.get("AUTH0_API_CACHE_TIMEOUT") or 0)
 if os.environ.get("AUTH0_API_REDIS_URL"):
     CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                          "LOCATION": os.environ["AUTH0_API_REDIS_URL"]}
+    if _cache_timeout:
+        CACHES["default"]["OPTIONS"] = {"socket_connect_timeout": _cache_timeout, "socket_timeout": _cache_timeout}
+elif os.environ.get("AUTH0_API_MEMCACHED_LOCATION"):
+    CACHES["default"] = {"BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache",
+                         "LOCATION": os.environ["AUTH0_API_MEMCACHED_LOCATION"]}
+    if _cache_timeout:
+        CACHES["default"]["OPTIONS"] = {"connect_timeout": _cache_timeout, "timeout": _cache_timeout,
+                                        "retry_timeout": 1, "dead_timeout": 1}
 
 # Several audiences, space-separated: this API and the downstream one it calls. The MCP endpoint (/mcp) is
 # an RFC 9728 protected resource: its URL is an API identifier, so one of the audiences too (Auth0 issues

@@ -202,6 +202,47 @@ def test_a_verify_only_api_needs_no_exchange_client(settings):
     assert [m.id for m in check_settings() if m.id.endswith("E007")] == []
 
 
+REDIS = "django.core.cache.backends.redis.RedisCache"
+PYMEMCACHE = "django.core.cache.backends.memcached.PyMemcacheCache"
+
+
+@pytest.mark.parametrize("backend, options, missing", [
+    (REDIS, {}, "socket_connect_timeout or socket_timeout"),
+    (REDIS, {"socket_timeout": 0.5}, "socket_connect_timeout"),
+    (PYMEMCACHE, {}, "connect_timeout or timeout"),
+    (PYMEMCACHE, {"connect_timeout": 0.5}, "timeout"),
+    ("django_redis.cache.RedisCache", {"SOCKET_TIMEOUT": 0.5}, "SOCKET_CONNECT_TIMEOUT"),
+])
+def test_w007_a_replay_cache_without_timeouts(conf, backend, options, missing):
+    conf.CACHES = {"default": {"BACKEND": backend, "LOCATION": "127.0.0.1:1", "OPTIONS": options}}
+    [message] = check_settings()
+    assert (message.id, message.msg) == ("django_auth0_api.W007", (
+        f"The cache 'default' holds the DPoP replay state but sets no {missing}: a cache server that stalls "
+        "holds every request waiting on it."))
+
+
+def test_w007_names_the_exchange_cache_too(conf):
+    conf.AUTH0_API = dict(GOOD, CLIENT_ID="id", CLIENT_SECRET="secret", CACHE_ALIAS="shared")
+    conf.CACHES = {**LOCMEM, "shared": {"BACKEND": REDIS, "LOCATION": "redis://127.0.0.1:1"}}
+    [message] = check_settings()
+    assert message.msg.startswith("The cache 'shared' holds the DPoP replay state and exchanged tokens but sets no ")
+
+
+@pytest.mark.parametrize("backend, options", [
+    (REDIS, {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}),
+    (PYMEMCACHE, {"connect_timeout": 0.5, "timeout": 0.5}),
+])
+def test_a_replay_cache_with_timeouts_is_fine(conf, backend, options):
+    conf.CACHES = {"default": {"BACKEND": backend, "LOCATION": "127.0.0.1:1", "OPTIONS": options}}
+    assert check_settings() == []
+
+
+def test_a_cache_that_holds_neither_needs_no_timeouts(conf):
+    conf.AUTH0_API = dict(GOOD, DPOP_ENABLED=False)
+    conf.CACHES = {"default": {"BACKEND": REDIS, "LOCATION": "redis://127.0.0.1:1"}}
+    assert check_settings() == []
+
+
 # -- in the settings' own words ------------------------------------------------------------------
 
 @pytest.mark.parametrize("value, message, hint", [

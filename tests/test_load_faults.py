@@ -184,6 +184,7 @@ def test_slow_tenant_holds_no_request_past_the_timeout(start_fleet):
         load.run_for(3.0)
     slowest = max(outcome.elapsed for outcome in load.outcomes)
     # No cached key: 503 + Retry-After. A request that waited for the slow answer would take
-    # 8 s; the bound leaves one HTTP_TIMEOUT of room for a busy machine. One fetch in flight.
-    assert ({(o.status, o.retry_after) for o in load.outcomes}, slowest < 2 * timeout, fleet.served()["jwks"]) == (
+    # 8 s; the fetcher makes two calls (discovery, then JWKS), each within HTTP_TIMEOUT, and the
+    # others wait for it; the bound leaves one HTTP_TIMEOUT of room for a busy machine. One fetch.
+    assert ({(o.status, o.retry_after) for o in load.outcomes}, slowest < 3 * timeout, fleet.served()["jwks"]) == (
         {(503, "30")}, True, 1)

@@ -9,10 +9,9 @@ import re
 
 import pytest
 import responses
-from django.core.cache import cache
 from rest_framework.test import APIRequestFactory
 
-from django_auth0_api.testing import FakeTenant, calls_to
+from django_auth0_api.testing import FakeTenant, calls_to, clear_shared_cache
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DOMAIN = "your-tenant.auth0.com"
@@ -38,7 +37,7 @@ def tenant(settings):
     tenant.client_id, tenant.client_secret = "<AUTH0_CLIENT_ID>", "<AUTH0_CLIENT_SECRET>"
     settings.AUTH0_API = tenant.settings()
     tenant.apis.add("https://mcp-server.example.com")  # the obo-client snippet's API
-    cache.clear()
+    clear_shared_cache()
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         tenant.mock(rsps)
         tenant.responses = rsps

@@ -82,7 +82,18 @@ def api(tmp_path_factory):
                "AUTH0_API_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0", **tenant_env}
         log = stack.enter_context(open(os.path.join(workdir, "gunicorn.log"), "wb"))
         stack.enter_context(servers.running(argv, port, env, log))
-        yield Api(f"http://127.0.0.1:{port}", tenant, access_log)
+        api = Api(f"http://127.0.0.1:{port}", tenant, access_log)
+        start_replay_state(api)
+        yield api
+
+
+def start_replay_state(api) -> None:
+    """One DPoP request: an empty Redis starts its replay watermark with it, and refuses the
+    proofs issued before (README, "A fleet of workers"); those of the tests come after."""
+    key = DpopKey()
+    token = api.tenant.mint_token(jkt=key.jkt)
+    proof = api.tenant.mint_dpop_proof(key, htu=api.url + "/api/me", access_token=token)
+    assert api.get("/api/me", "start", Authorization=f"DPoP {token}", DPoP=proof).status_code in (200, 401)
 
 
 def _both_workers_up(api) -> set[str]:
@@ -121,7 +132,8 @@ def test_a_proof_sent_to_two_workers_at_once_is_accepted_once(api):
     for round_, answers in outcomes.items():
         answers.sort(key=lambda answer: answer[0])
         (ok_status, ok_body, _), (refused_status, refused_body, challenge) = answers
-        assert (ok_status, ok_body["scheme"], ok_body["sub"]) == (200, "DPoP", "auth0|user-1"), round_
+        assert (ok_status, ok_body.get("scheme"), ok_body.get("sub")) == (200, "DPoP", "auth0|user-1"), (
+            round_, ok_body)
         assert (refused_status, refused_body, challenge) == (401, REPLAYED, REPLAYED_CHALLENGE), round_
 
     workers = api.workers_by_probe([f"r{r}-{i}" for r in range(ROUNDS) for i in range(2)])

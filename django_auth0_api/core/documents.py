@@ -1,15 +1,17 @@
 """JSON documents (discovery, JWKS) shared by every process through the Django cache.
 
 Each process keeps the parsed document in memory until it goes stale, so a
-warm request makes no cache round trip. One process fetches at a time,
-fleet-wide (`cache.add` lock); the others keep serving the stale copy or, when
-they have none, wait for the fetcher's result. A failed fetch never replaces
-a good copy.
+warm request makes no cache round trip. A stale copy keeps serving while one
+thread refreshes it in the background; one process fetches at a time,
+fleet-wide (`cache.add` lock), and the others keep serving the stale copy or,
+when they have none, wait for the fetcher's result. A failed fetch never
+replaces a good copy.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +28,21 @@ KEEP_STALE = 24 * 3600
 FAILURE_BACKOFF = 30
 MIN_TTL = 30
 _POLL = 0.05
+# The background refreshes in flight in this process (`join_background_refreshes`).
+_background: set[threading.Thread] = set()
+_background_lock = threading.Lock()
+
+
+def join_background_refreshes(timeout: float = 10.0) -> None:
+    """Until every background refresh of this process has ended: a test that
+    empties the cache must not have a refresh of the test before write to it."""
+    deadline = time.monotonic() + timeout
+    with _background_lock:
+        threads = list(_background)
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    with _background_lock:
+        _background.difference_update([thread for thread in threads if not thread.is_alive()])
 
 
 @dataclass(frozen=True)
@@ -55,6 +72,9 @@ class SharedDocument:
         self._fetch = fetch
         self._options = options
         self._on_change = on_change
+        self._adopting = threading.Lock()
+        self._revalidating_lock = threading.Lock()
+        self._revalidating: threading.Thread | None = None
         self.local: Entry | None = None
 
     @property
@@ -62,14 +82,50 @@ class SharedDocument:
         return SharedCache(self._options.cache_alias)
 
     def get(self) -> Entry:
-        """A fresh entry if possible, a stale one if the fetch fails."""
+        """A fresh entry if possible, else the stale one while a refresh runs
+        in the background; only a process with no copy at all waits."""
         local = self.local
         if local is not None and time.time() < local.fresh_until:
             return local
         local = self.sync()
         if local is not None and time.time() < local.fresh_until:
             return local
-        return self._fetch_once(stale=local)
+        if local is None:
+            return self._fetch_once(stale=None)
+        self._revalidate(local)
+        return local
+
+    def _revalidate(self, stale: Entry) -> None:
+        """Stale while revalidate (RFC 5861 §3, in spirit): one thread of this
+        process refreshes, and of the fleet one process fetches (the lock of
+        `_fetch_once`); meanwhile requests go on with the stale copy, taken as
+        fresh for a second so that they do not ask the shared cache each time."""
+        with self._revalidating_lock:
+            if self._revalidating is not None and self._revalidating.is_alive():
+                return
+            self.local = Entry(stale.value, stale.fetched_at, time.time() + 1)
+            thread = threading.Thread(target=self._revalidate_now, args=(stale,), daemon=True,
+                                      name="auth0-api-revalidate")
+            self._revalidating = thread
+        thread.start()
+        with _background_lock:
+            if thread.is_alive():  # (it removes itself when done; a join needs it started)
+                _background.add(thread)
+
+    def _revalidate_now(self, stale: Entry) -> None:
+        try:
+            self._fetch_once(stale)
+        except Exception:  # the stale copy keeps serving; the next request after it tries again
+            logger.warning("auth0: background refresh of %s failed", self.key, exc_info=True)
+        finally:
+            with _background_lock:
+                _background.discard(threading.current_thread())
+
+    def wait_for_revalidation(self, timeout: float = 10.0) -> None:
+        """Until a background refresh in progress has ended (tests, shutdown)."""
+        thread = self._revalidating
+        if thread is not None:
+            thread.join(timeout)
 
     def sync(self) -> Entry | None:
         """Adopt the shared copy when another process fetched a newer one."""
@@ -92,7 +148,8 @@ class SharedDocument:
             # Another process may have stored a fresh copy and released the lock
             # between our read and our lock: look again before fetching.
             current = self.sync()
-            if current is not None and time.time() < current.fresh_until:
+            if (current is not None and (stale is None or current.fetched_at > stale.fetched_at)
+                    and time.time() < current.fresh_until):
                 self._delete_lock(cache)
                 return current
             try:
@@ -111,7 +168,9 @@ class SharedDocument:
         return self._wait_for_fetcher(cache)
 
     def _wait_for_fetcher(self, cache) -> Entry:
-        deadline = time.monotonic() + self._options.timeout
+        # As long as the fetcher may take: a JWKS fetch may fetch discovery
+        # first, each call within HTTP_TIMEOUT (the lock's lifetime says so too).
+        deadline = time.monotonic() + self._options.timeout * 2
         while time.monotonic() < deadline:
             if self._read_lock(cache) == "failed":
                 raise FetchError("a recent fetch failed")
@@ -136,10 +195,14 @@ class SharedDocument:
         return entry
 
     def _adopt(self, entry: Entry) -> None:
-        changed = self.local is None or self.local.value != entry.value
-        self.local = entry
-        if changed and self._on_change is not None:
-            self._on_change(entry)
+        # `on_change` (parsing the keys) runs before the entry is published: a
+        # thread that finds a fresh `local` must find its parsed keys too, or it
+        # takes the first key set for a rotation and spends the refetch on it.
+        with self._adopting:
+            changed = self.local is None or self.local.value != entry.value
+            if changed and self._on_change is not None:
+                self._on_change(entry)
+            self.local = entry
 
     def _try_lock(self, cache, state: str, timeout: float) -> bool:
         # No answer from the shared cache: every process fetches for itself.

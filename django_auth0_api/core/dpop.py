@@ -16,7 +16,11 @@ The checks, in order (each failure is `invalid_dpop_proof` unless noted):
    (`invalid_token`: the token is presented by the wrong key);
 6. nonce, with `DPOP_NONCE` (`use_dpop_nonce` with a fresh nonce);
 7. replay: the (thumbprint, htu, jti) triple is stored with `cache.add`, so
-   one proof is accepted once across every process sharing the cache.
+   one proof is accepted once across every process sharing the cache; a
+   proof issued before the cache started remembering (its watermark, set when
+   it comes back empty after a restart or a flush) is refused as well, since
+   the cache may have forgotten it (the client sends a fresh proof). A cache
+   that cannot store the triple is an outage (503), never a replay.
 
 Clients reuse their DPoP key, so the proof header (its `jwk`, `alg`, `typ`)
 repeats: it is parsed, checked and thumbprinted once per process.
@@ -45,6 +49,11 @@ MAX_JTI_LENGTH = 256
 MAX_RSA_BITS = 8192
 MAX_RSA_EXPONENT = 2**32
 _HEADER_CACHE_SIZE = 1024
+
+
+def replay_watermark_key() -> str:
+    """The replay state's watermark (in the current key generation)."""
+    return cache_key("dpop-since")
 _SCHEME = "DPoP"
 
 
@@ -67,7 +76,8 @@ class DpopVerifier:
         """The proof's claims; binding to `expected_jkt` checked when given."""
         claims, replay_key = self._check(proof, access_token, http_method, http_url, expected_jkt)
         if replay_key is not None:
-            self._settle_replay(SharedCache(self.options.cache_alias).add(replay_key, 1, self._replay_window()))
+            self._settle_replay(*SharedCache(self.options.cache_alias).add_since(
+                replay_key, 1, self._replay_window(), replay_watermark_key()), claims["iat"])
         return claims
 
     async def averify(self, proof, access_token: str, http_method: str, http_url: str,
@@ -76,8 +86,8 @@ class DpopVerifier:
         cache round trip) through Django's async cache API."""
         claims, replay_key = self._check(proof, access_token, http_method, http_url, expected_jkt)
         if replay_key is not None:
-            self._settle_replay(await SharedCache(self.options.cache_alias).aadd(replay_key, 1,
-                                                                                 self._replay_window()))
+            self._settle_replay(*await SharedCache(self.options.cache_alias).aadd_since(
+                replay_key, 1, self._replay_window(), replay_watermark_key()), claims["iat"])
         return claims
 
     def _check(self, proof, access_token: str, http_method: str, http_url: str,
@@ -158,10 +168,15 @@ class DpopVerifier:
         # the future, after the leeway): remembering it that long suffices.
         return int(self.options.dpop_iat_offset + self.options.dpop_iat_leeway) + 1
 
-    def _settle_replay(self, first: bool | None) -> None:
+    def _settle_replay(self, first: bool | None, since: int | None, iat: float) -> None:
         # cache.add is atomic on every real backend: of two workers that see
-        # the same proof, exactly one stores the key.
-        if first is None:  # fail closed, but as an outage, not a 500
+        # the same proof, exactly one stores the key. The watermark says since
+        # when the cache has been remembering: a cache that restarted empty or
+        # was flushed has forgotten the proofs it saw before, so a proof issued
+        # before then may be one of them.
+        if first is None or since is None:  # fail closed, but as an outage, not a 500
             raise ServiceUnavailableError("Replay state is temporarily unavailable")
         if not first:
             raise _refuse("DPoP proof has been used before")
+        if iat < since:
+            raise _refuse("DPoP proof is older than the replay state")

@@ -1,11 +1,19 @@
-"""Outbound HTTP: one `requests.Session` per process, bounded reads.
+"""Outbound HTTP: one `requests.Session` per process, bounded calls.
 
-urllib3 retries a failed connection once (the request never left, so even
-a POST is safe to resend) and never retries an HTTP answer.
+`request(..., timeout)` ends within `timeout` seconds, whatever the server
+does: each connect waits at most what is left of the call, and each read of
+the status line, the headers and the body too (a socket timeout alone restarts
+at every byte, so a server that drips one byte a second would hold the call for
+as long as it drips). urllib3 retries a failed connection once (the request
+never left, so even a POST is safe to resend) inside that same budget, and
+never retries an HTTP answer. Not bounded: the name lookup, and a TLS
+handshake that the server drips (the connect timeout applies per read there).
 """
 
 from __future__ import annotations
 
+import http.client
+import io
 import json
 import os
 import socket
@@ -17,14 +25,105 @@ from typing import NamedTuple
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3 import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3 import exceptions as urllib3_exceptions
-from urllib3.exceptions import ReadTimeoutError
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.exceptions import ConnectTimeoutError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
 MAX_BODY = 1024 * 1024
 
 _lock = threading.Lock()
 _sessions: dict[int, requests.Session] = {}
+# The deadline (time.monotonic()) of the call this thread is making, if any.
+_call = threading.local()
+
+
+def _deadline() -> float | None:
+    return getattr(_call, "deadline", None)
+
+
+class _DeadlineReader(io.RawIOBase):
+    """The socket's reads, each waiting at most until the call's deadline."""
+
+    def __init__(self, sock, deadline: float):
+        super().__init__()
+        self._sock = sock
+        # The socket's own file, so that it stays open while the response is
+        # read even if the connection lets go of it (`Connection: close`).
+        self._raw = sock.makefile("rb", buffering=0)
+        self._deadline = deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int | None:
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("timed out")
+        self._sock.settimeout(remaining)
+        return self._raw.readinto(buffer)
+
+    def fileno(self) -> int:
+        return self._raw.fileno()
+
+    def close(self) -> None:
+        if not self.closed:
+            self._raw.close()
+        super().close()
+
+
+class _DeadlineSocket:
+    """What `http.client.HTTPResponse` reads from: the socket, through `_DeadlineReader`."""
+
+    def __init__(self, sock, deadline: float):
+        self._sock, self._deadline = sock, deadline
+
+    def makefile(self, mode: str = "rb", *args, **kwargs):
+        return io.BufferedReader(_DeadlineReader(self._sock, self._deadline))
+
+
+class _DeadlineResponse(http.client.HTTPResponse):
+    def __init__(self, sock, *args, **kwargs):
+        deadline = _deadline()
+        super().__init__(sock if deadline is None else _DeadlineSocket(sock, deadline), *args, **kwargs)
+
+
+class _DeadlineConnectionMixin:
+    response_class: type[http.client.HTTPResponse] = _DeadlineResponse
+    timeout: float | None
+
+    def _new_conn(self):
+        deadline = _deadline()
+        if deadline is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ConnectTimeoutError(self, "no time left to connect")
+            if not isinstance(self.timeout, (int, float)) or self.timeout > remaining:
+                self.timeout = remaining
+        return super()._new_conn()
+
+
+class _HTTPConnection(_DeadlineConnectionMixin, HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_DeadlineConnectionMixin, HTTPSConnection):
+    pass
+
+
+class _HTTPConnectionPool(HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSConnectionPool(HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+class _DeadlineAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPConnectionPool, "https": _HTTPSConnectionPool}
 
 
 class FetchError(Exception):
@@ -57,7 +156,7 @@ def get_session() -> requests.Session:
             if session is None:
                 session = requests.Session()
                 retry = Retry(total=None, connect=1, read=0, redirect=0, status=0, other=0, allowed_methods=None)
-                adapter = HTTPAdapter(max_retries=retry, pool_maxsize=16)
+                adapter = _DeadlineAdapter(max_retries=retry, pool_maxsize=16)
                 session.mount("https://", adapter)
                 session.mount("http://", adapter)
                 _sessions.clear()
@@ -123,6 +222,7 @@ def request(method: str, url: str, timeout: float, **kwargs) -> Reply:
     """Send and read a whole bounded response within `timeout` seconds."""
     deadline = time.monotonic() + timeout
     response = None
+    _call.deadline = deadline
     try:
         response = get_session().request(
             method, url, timeout=(timeout, timeout), stream=True, allow_redirects=False, **kwargs
@@ -134,6 +234,7 @@ def request(method: str, url: str, timeout: float, **kwargs) -> Reply:
         exc.url = exc.url or url
         raise
     finally:
+        _call.deadline = None
         if response is not None:
             response.close()
 

@@ -11,13 +11,34 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import threading
+import time
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 logger = logging.getLogger("django_auth0_api")
 
 PREFIX = "auth0_api:v1:"
+# Backends whose `add` raises when it cannot reach the store, so that False
+# always means "already there". Memcached clients (pymemcache marks a failing
+# server and answers False for a while; pylibmc) and the database cache (which
+# swallows a DatabaseError) answer False for "could not store" as well.
+_ADD_RAISES_WHEN_DOWN = (RedisCache, LocMemCache)
+_MISSING = object()
+# A cache whose watermark is read on every call: in process, so free.
+_IN_PROCESS = (LocMemCache,)
+# Elsewhere (Memcached, the database) each process re-reads the watermark this
+# often, and after any failure of the cache.
+WATERMARK_RECHECK = 1.0
+_watermarks_lock = threading.Lock()
+_watermarks: dict[tuple[int, str, str], tuple[int, float]] = {}
 
 # A generation inside the prefix: the test kit starts a new one for each test,
 # so a test sees none of the library's earlier state and the project's own
@@ -66,6 +87,22 @@ def _record(alias: str, key: str) -> None:
         _written.setdefault(alias, set()).add(key)
 
 
+# After a call fails, the process leaves the cache alone this long: a stalled
+# server costs each process one client timeout a second, not one per call.
+OUTAGE_HOLD = 1.0
+_down_until: dict[tuple[int, str], float] = {}
+
+
+@receiver(setting_changed)
+def _on_caches_changed(*, setting, **kwargs):
+    # What this process learnt about a cache (down, its watermark) was about
+    # the servers of the old setting.
+    if setting == "CACHES":
+        _down_until.clear()
+        with _watermarks_lock:
+            _watermarks.clear()
+
+
 class SharedCache:
     """Best-effort calls on the Django cache named by `CACHE_ALIAS`."""
 
@@ -78,42 +115,139 @@ class SharedCache:
         # changed CACHES setting must take effect.
         return caches[self.alias]
 
+    def _down(self) -> bool:
+        until = _down_until.get((os.getpid(), self.alias))
+        return until is not None and time.monotonic() < until
+
+    def _failed(self, what: str, exc: BaseException | None = None) -> None:
+        logger.warning("auth0: cache %s failed (%s)", what, type(exc).__name__ if exc else "the cache did not store it")
+        _down_until[(os.getpid(), self.alias)] = time.monotonic() + OUTAGE_HOLD
+
     def get(self, key: str, default: Any = None) -> Any:
+        if self._down():
+            return default
         try:
             return self.backend.get(key, default)
         except Exception as exc:
-            logger.warning("auth0: cache read failed (%s)", type(exc).__name__)
+            self._failed("read", exc)
             return default
 
-    def set(self, key: str, value: Any, timeout: float) -> bool:
+    def set(self, key: str, value: Any, timeout: float | None) -> bool:
         _record(self.alias, key)
+        if self._down():
+            return False
         try:
-            self.backend.set(key, value, int(timeout))
+            self.backend.set(key, value, None if timeout is None else int(timeout))
             return True
         except Exception as exc:
-            logger.warning("auth0: cache write failed (%s)", type(exc).__name__)
+            self._failed("write", exc)
             return False
 
-    def add(self, key: str, value: Any, timeout: float) -> bool | None:
+    def add(self, key: str, value: Any, timeout: float | None) -> bool | None:
         """True when stored, False when the key was already there, None when
-        the cache could not answer (the caller decides what that means)."""
+        the cache could not answer or could not store it (the caller decides
+        what that means). `timeout` None: no expiry."""
         _record(self.alias, key)
-        try:
-            return bool(self.backend.add(key, value, int(timeout)))
-        except Exception as exc:
-            logger.warning("auth0: cache add failed (%s)", type(exc).__name__)
+        if self._down():
             return None
+        backend = self.backend
+        try:
+            if backend.add(key, value, None if timeout is None else int(timeout)):
+                return True
+        except Exception as exc:
+            self._failed("add", exc)
+            return None
+        if isinstance(backend, _ADD_RAISES_WHEN_DOWN):
+            return False
+        # "Not stored" may mean "cannot store": the key is there only if it
+        # reads back (a second round trip, on this path only).
+        try:
+            there = backend.get(key, _MISSING) is not _MISSING
+        except Exception as exc:
+            self._failed("read", exc)
+            return None
+        if not there:
+            self._failed("add")
+            return None
+        return False
 
-    async def aadd(self, key: str, value: Any, timeout: float) -> bool | None:
-        """`add` through Django's async cache API, off the event loop."""
-        try:
-            return bool(await self.backend.aadd(key, value, int(timeout)))
-        except Exception as exc:
-            logger.warning("auth0: cache add failed (%s)", type(exc).__name__)
-            return None
+    async def aadd(self, key: str, value: Any, timeout: float | None) -> bool | None:
+        """`add` off the event loop (as Django's own async cache methods run)."""
+        return await sync_to_async(self.add, thread_sensitive=True)(key, value, timeout)
+
+    async def aadd_since(self, key: str, value: Any, timeout: float,
+                         watermark_key: str) -> tuple[bool | None, int | None]:
+        """`add_since` off the event loop."""
+        return await sync_to_async(self.add_since, thread_sensitive=True)(key, value, timeout, watermark_key)
 
     def delete(self, key: str) -> None:
+        if self._down():
+            return
         try:
             self.backend.delete(key)
         except Exception as exc:
-            logger.warning("auth0: cache delete failed (%s)", type(exc).__name__)
+            self._failed("delete", exc)
+
+    def add_since(self, key: str, value: Any, timeout: float, watermark_key: str) -> tuple[bool | None, int | None]:
+        """`add`, and since when (whole seconds, `time.time()`) the cache has
+        been remembering: the value of `watermark_key`, which the first call
+        after the cache started empty (a restart, a flush) sets to now, and
+        which never expires. (None, None) when the cache cannot answer.
+
+        On Redis both come in one round trip (a script); in a LocMem cache
+        the watermark is read every time; elsewhere each process re-reads it
+        every `WATERMARK_RECHECK` seconds and after any failure, so the add
+        stays the one round trip of most calls."""
+        _record(self.alias, key)
+        _record(self.alias, watermark_key)
+        backend = self.backend
+        if isinstance(backend, RedisCache):
+            if self._down():
+                return None, None
+            return self._redis_add_since(backend, key, value, timeout, watermark_key)
+        added = self.add(key, value, timeout)
+        slot = (os.getpid(), self.alias, watermark_key)
+        if added is None:
+            with _watermarks_lock:
+                _watermarks.pop(slot, None)  # the cache may come back empty
+            return None, None
+        known = _watermarks.get(slot)
+        if known is not None and time.monotonic() < known[1] and not isinstance(backend, _IN_PROCESS):
+            return added, known[0]
+        since = self._read_watermark(watermark_key)
+        with _watermarks_lock:
+            if since is None:
+                _watermarks.pop(slot, None)
+            else:
+                _watermarks[slot] = (since, time.monotonic() + WATERMARK_RECHECK)
+        return (added, since) if since is not None else (None, None)
+
+    def _read_watermark(self, watermark_key: str) -> int | None:
+        since = self.get(watermark_key, _MISSING)
+        if since is _MISSING:  # the cache started empty (or cannot answer): from now on
+            if self.add(watermark_key, int(time.time()), None) is None:
+                return None
+            since = self.get(watermark_key, _MISSING)
+        return since if isinstance(since, int) and not isinstance(since, bool) else None
+
+    def _redis_add_since(self, backend, key, value, timeout, watermark_key) -> tuple[bool | None, int | None]:
+        # One script, not a pipeline: redis-py retries a pipeline that timed
+        # out (with back-off, seconds in all) but not a single command.
+        try:
+            names = backend.make_and_validate_key(key), backend.make_and_validate_key(watermark_key)
+            client = backend._cache.get_client(names[0], write=True)
+            added, since = client.eval(_REDIS_ADD_SINCE, 2, *names, backend._cache._serializer.dumps(value),
+                                       max(1, int(timeout)), int(time.time()))
+            return bool(added), int(since)
+        except Exception as exc:
+            self._failed("add", exc)
+            return None, None
+
+
+# KEYS: the key to add, the watermark; ARGV: the value, its lifetime in
+# seconds, now. Returns {1 if added else 0, the watermark}.
+_REDIS_ADD_SINCE = """
+local added = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2])
+redis.call('SET', KEYS[2], ARGV[3], 'NX')
+return {added and 1 or 0, redis.call('GET', KEYS[2])}
+"""

@@ -1,7 +1,8 @@
 """`htu` comparison: RFC 3986 §6.2.2 syntax-based and §6.2.3 scheme-based
 normalization, without query and fragment (RFC 9449 §4.3).
 
-- scheme and host are case-insensitive: lower-cased;
+- scheme and host are case-insensitive: lower-cased; a host's trailing dot
+  (a fully qualified name) is dropped;
 - a port equal to the scheme's default (or empty) is dropped;
 - percent-encodings are upper-cased, and those of unreserved characters decoded;
 - dot segments are removed (RFC 3986 §5.2.4), an empty path becomes `/`;
@@ -72,6 +73,10 @@ def _normalize(url: str) -> str:
     if scheme not in _DEFAULT_PORTS or not parts.hostname or "@" in parts.netloc:
         raise ValueError("not an http(s) URL")
     host = parts.hostname  # already lower-cased, IPv6 without brackets
+    # A fully qualified name's trailing dot names the same host (Django accepts
+    # `Host: api.example.com.` and builds the request's URL with it).
+    if host.endswith(".") and len(host) > 1:
+        host = host[:-1]
     if ":" in host:
         host = f"[{host}]"
     port = parts.port  # ValueError when not a number in range

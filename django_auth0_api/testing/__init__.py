@@ -4,8 +4,10 @@ served at the `requests` layer, and the pytest fixtures built on it.
 See the README's "Testing your API" section.
 """
 
+from .cache import clear_shared_cache
 from .keys import rsa_key
 from .mocking import calls_to
 from .tenant import DEFAULT_AUDIENCE, DEFAULT_DOMAIN, ClientCertificate, DpopKey, FakeTenant
 
-__all__ = ["DEFAULT_AUDIENCE", "DEFAULT_DOMAIN", "ClientCertificate", "DpopKey", "FakeTenant", "calls_to", "rsa_key"]
+__all__ = ["DEFAULT_AUDIENCE", "DEFAULT_DOMAIN", "ClientCertificate", "DpopKey", "FakeTenant", "calls_to",
+           "clear_shared_cache", "rsa_key"]

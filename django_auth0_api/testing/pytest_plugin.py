@@ -40,6 +40,8 @@ def auth0_tenant(request):
     from django.conf import settings as django_settings
 
     from ..core import shared_cache
+    from ..core.documents import join_background_refreshes
+    from .cache import remember_replays_from_the_start
 
     project = dict(getattr(django_settings, "AUTH0_API", None) or {})
     tenant = FakeTenant()
@@ -48,10 +50,14 @@ def auth0_tenant(request):
     previous = shared_cache.start_generation("test-" + uuid.uuid4().hex[:12])
     try:
         settings.AUTH0_API = tenant.settings_for(project)
+        # A new generation is an empty replay state, which would refuse a proof minted a moment
+        # before the first request (README, "A fleet of workers"): it remembers from the start.
+        remember_replays_from_the_start(settings.AUTH0_API.get("CACHE_ALIAS", "default"))
         with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
             tenant.mock(rsps)
             tenant.responses = rsps
             yield tenant
+            join_background_refreshes()  # before the mock goes: a refresh of this test ends on it
     finally:
         shared_cache.end_generation(previous)
 

@@ -91,10 +91,18 @@ def test_the_fetched_document_is_shared_through_the_cache():
     assert (type(shared), shared.value) == (Entry, {"keys": ["a"]})
 
 
-def test_a_stale_document_is_fetched_again():
+def get_settled(document):
+    """`get()`, then the background refresh it may have started, finished."""
+    entry = document.get()
+    document.wait_for_revalidation()
+    return entry
+
+
+def test_a_stale_document_is_served_and_fetched_again_in_the_background():
     fetch = Fetcher({"v": 1}, {"v": 2}, ttl=0)
     document = SharedDocument(KEY, fetch, options())
-    assert [document.get().value, document.get().value, fetch.calls] == [{"v": 1}, {"v": 2}, 2]
+    assert [get_settled(document).value, get_settled(document).value, document.local.value, fetch.calls] == [
+        {"v": 1}, {"v": 1}, {"v": 2}, 2]
 
 
 def test_on_change_runs_once_per_new_value():
@@ -102,8 +110,50 @@ def test_on_change_runs_once_per_new_value():
     fetch = Fetcher({"v": 1}, {"v": 1}, {"v": 2}, ttl=0)
     document = SharedDocument(KEY, fetch, options(), on_change=lambda entry: seen.append(entry.value))
     for _ in range(3):
-        document.get()
-    assert seen == [{"v": 1}, {"v": 2}]
+        get_settled(document)
+        document.local = Entry(document.local.value, document.local.fetched_at, 0)  # stale again at once
+    assert (seen, fetch.calls) == ([{"v": 1}, {"v": 2}], 3)
+
+
+class Gate:
+    """A fetch that answers its first call at once and the next ones when `release()`d."""
+
+    def __init__(self, ttl=0.2):
+        self.ttl, self.calls, self.released = ttl, 0, threading.Event()
+
+    def __call__(self):
+        self.calls += 1
+        if self.calls > 1:
+            self.released.wait(5)
+        return {"v": self.calls}, self.ttl
+
+
+def test_a_request_after_the_ttl_gets_the_stale_copy_without_waiting_for_the_refresh():
+    fetch = Gate()
+    document = SharedDocument(KEY, fetch, options())
+    document.get()
+    time.sleep(0.25)
+    started = time.monotonic()
+    served = [document.get().value for _ in range(20)]
+    waited = time.monotonic() - started
+    fetch.released.set()
+    document.wait_for_revalidation()
+    assert (served, waited < 0.5, document.get().value, fetch.calls) == ([{"v": 1}] * 20, True, {"v": 2}, 2)
+
+
+def test_the_fleet_refreshes_a_stale_copy_once():
+    fetch = Gate()
+    first = SharedDocument(KEY, fetch, options())
+    first.get()
+    processes = [SharedDocument(KEY, fetch, options()) for _ in range(4)]
+    for process in processes:
+        process.get()  # each adopts the shared copy
+    time.sleep(0.25)
+    served = [process.get().value for process in [first, *processes]]
+    fetch.released.set()
+    for process in [first, *processes]:
+        process.wait_for_revalidation()
+    assert (served, fetch.calls) == ([{"v": 1}] * 5, 2)
 
 
 def test_a_failed_first_fetch_raises_the_fetch_error():
@@ -118,9 +168,10 @@ def test_a_failed_refetch_serves_the_stale_copy_for_the_backoff():
     fetch = Fetcher({"v": 1}, FetchError("connection failed"), ttl=0)
     document = SharedDocument(KEY, fetch, options())
     document.get()
+    get_settled(document)
     stale = document.get()
     assert (stale.value, fetch.calls) == ({"v": 1}, 2)
-    assert FAILURE_BACKOFF - 1 < stale.fresh_until - time.time() <= FAILURE_BACKOFF
+    assert FAILURE_BACKOFF - 2 < stale.fresh_until - time.time() <= FAILURE_BACKOFF
     assert (document.get().value, fetch.calls) == ({"v": 1}, 2)
 
 

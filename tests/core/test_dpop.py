@@ -517,6 +517,11 @@ def test_proof_for_the_public_url_is_refused_on_the_internal_one(settings, clien
     assert_refused(response, "DPoP proof htu does not match the request URL")
 
 
+def test_a_host_with_a_trailing_dot_matches_the_htu_without_it(client, token, proof_for):
+    response = get(client, token, proof_for(htu="http://testserver/api/me"), HTTP_HOST="testserver.")
+    assert (response.status_code, response.json()["scheme"]) == (200, "DPoP")
+
+
 @pytest.mark.parametrize("middleware", [
     None,  # the test project's: CommonMiddleware refuses the host first
     ["django_auth0_api.middleware.Auth0Middleware"],

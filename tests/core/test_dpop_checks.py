@@ -8,9 +8,10 @@ from django_auth0_api.checks import check_settings
 
 DUMMY = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-REDIS = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:6379"}}
+REDIS = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:6379",
+                     "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}}
 MEMCACHED = {"default": {"BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache",
-                         "LOCATION": "127.0.0.1:11211"}}
+                         "LOCATION": "127.0.0.1:11211", "OPTIONS": {"connect_timeout": 0.5, "timeout": 0.5}}}
 
 E005 = "DPOP_REPLAY_CHECK is on but the cache is a DummyCache, which stores nothing."
 W002 = "DPoP replay state lives in a LocMemCache: each process sees only its own proofs."

@@ -194,3 +194,59 @@ def test_a_closed_port_is_a_connection_failure(local_server):
         probe.bind(("127.0.0.1", 0))
         free = probe.getsockname()[1]
     assert (port != free, fetch_error(f"http://127.0.0.1:{free}/", timeout=1).reason) == (True, "connection failed")
+
+
+class DripHeaders(Handler):
+    """The status line and headers one byte every 0.2 s (about 20 s in all)."""
+
+    def _drip(self):
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + b"X-Pad: " + b"p" * 60 + b"\r\n\r\n{}"
+        for index in range(len(head)):
+            try:
+                self.wfile.write(head[index:index + 1])
+                self.wfile.flush()
+            except OSError:
+                return
+            time.sleep(0.2)
+
+    def do_GET(self):
+        self._drip()
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self._drip()
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_server_that_drips_its_headers_times_out_within_the_timeout(local_server, method):
+    port = local_server(DripHeaders)
+    started = time.monotonic()
+    with pytest.raises(http.FetchError) as caught:
+        http.request(method, f"http://127.0.0.1:{port}/", 0.5, data={"grant_type": "x"} if method == "POST" else None)
+    # Each byte comes well within the 0.5 s; only a deadline on the whole call ends it.
+    assert (caught.value.timed_out, time.monotonic() - started < 0.75) == (True, True)
+
+
+def test_a_connection_that_is_never_accepted_times_out_within_the_timeout_retry_included():
+    import socket
+
+    # A listening socket whose backlog is full and that never accepts: the kernel drops the
+    # SYNs, so every connect (the first and urllib3's one retry) waits for its timeout.
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        fillers = []
+        for _ in range(4):
+            filler = socket.socket()
+            filler.setblocking(False)
+            filler.connect_ex(("127.0.0.1", port))
+            fillers.append(filler)
+        time.sleep(0.1)
+        started = time.monotonic()
+        try:
+            error = fetch_error(f"http://127.0.0.1:{port}/", timeout=0.5)
+        finally:
+            for filler in fillers:
+                filler.close()
+    assert (error.timed_out, time.monotonic() - started < 0.75) == (True, True)

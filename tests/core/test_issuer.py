@@ -453,3 +453,52 @@ def test_without_cache_max_entries_the_memos_keep_the_librarys_sizes(auth0_tenan
     from django_auth0_api.core.access_tokens import VERIFIED_CACHE_SIZE
 
     assert upstream_client(auth0_tenant).token_verifier._verified.limit == VERIFIED_CACHE_SIZE
+
+
+# -- a cold start under concurrency -------------------------------------------------------------------
+
+COLD_THREADS = 32
+
+
+def cold_burst(client_, tokens):
+    """`tokens` verified at the same moment by as many threads of one fresh process."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    barrier = Barrier(len(tokens))
+
+    def verify(token):
+        barrier.wait(timeout=10)
+        try:
+            return client_.verify_access_token(token)["sub"]
+        except Exception as exc:  # noqa: BLE001 (the test counts what came back)
+            return type(exc).__name__
+
+    with ThreadPoolExecutor(len(tokens)) as pool:
+        return list(pool.map(verify, tokens))
+
+
+def serve_padded_jwks(tenant, padding=300):
+    """The tenant's JWKS with `padding` more keys (copies of its current one under other kids): a
+    set that takes a while to parse, as a busy process would take."""
+    document = tenant.jwks()
+    copy = dict(document["keys"][0])
+    document["keys"] += [{**copy, "kid": f"padding-{i}"} for i in range(padding)]
+    tenant.responses.replace("GET", tenant.jwks_url, json=document)
+
+
+def test_a_cold_start_under_concurrency_fetches_once_and_keeps_the_refetch_for_a_rotation(auth0_tenant):
+    rounds, outcomes = 10, []
+    for _ in range(rounds):
+        caches["default"].clear()
+        serve_padded_jwks(auth0_tenant)
+        before = jwks_calls(auth0_tenant)
+        process = ApiClient(get_options())
+        cold = cold_burst(process, [auth0_tenant.mint_token(f"auth0|{i}") for i in range(COLD_THREADS)])
+        fetched = jwks_calls(auth0_tenant) - before
+        auth0_tenant.rotate()
+        serve_padded_jwks(auth0_tenant)
+        rotated = cold_burst(process, [auth0_tenant.mint_token(f"auth0|new-{i}") for i in range(4)])
+        outcomes.append((fetched, set(cold), set(rotated)))
+    expected = (1, {f"auth0|{i}" for i in range(COLD_THREADS)}, {f"auth0|new-{i}" for i in range(4)})
+    assert outcomes == [expected] * rounds

@@ -59,6 +59,8 @@ def test_normalized_form(url, normalized):
     ("HTTPS://API.EXAMPLE.COM:443/v1/./x/../items?q#f", "https://api.example.com/v1/items"),
     ("https://api.example.com/%7Ev1", "https://api.example.com/~v1"),
     ("https://api.example.com/a%2fb", "https://api.example.com/a%2Fb"),
+    ("https://api.example.com./v1", "https://api.example.com/v1"),  # a fully qualified name
+    ("https://API.example.com.:443/v1", "https://api.example.com/v1"),
 ])
 def test_equivalent_urls_compare_equal(a, b):
     assert normalize_htu(a) == normalize_htu(b)
@@ -70,7 +72,7 @@ def test_equivalent_urls_compare_equal(a, b):
     ("https://api.example.com/v1", "https://api.example.com/v1/"),
     ("https://api.example.com/v1", "https://api.example.com:8443/v1"),
     ("https://api.example.com/a/b", "https://api.example.com/a%2Fb"),
-    ("https://api.example.com/v1", "https://api.example.com./v1"),
+    ("https://api.example.com/v1", "https://api.example.com../v1"),
     ("https://api.example.com/v1", "https://evil.example/v1"),
 ])
 def test_different_urls_compare_different(a, b):
