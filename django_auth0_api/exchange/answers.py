@@ -39,6 +39,9 @@ def token_answer(reply: http.Reply, error: type[ApiError], secrets) -> dict:
         body = http.parse_json(reply.body)
     except http.FetchError:
         body = None
+        if reply.status == 200:  # upstream's code for a 200 that is not JSON at all
+            logger.warning("auth0: exchange got an answer that is not JSON")
+            raise error("invalid_json", "The token endpoint returned invalid JSON", 502) from None
     if reply.status != 200:
         raise server_error(reply, body, error, secrets)
     if not isinstance(body, dict):
@@ -84,6 +87,10 @@ def server_error(reply: http.Reply, body, error, secrets) -> ApiError:
         return error("too_many_requests", "The token endpoint is rate limiting this client", 429,
                      retry_after=retry_after)
     logger.warning("auth0: exchange got HTTP %s without an OAuth error", reply.status)
+    if 400 <= reply.status < 500:
+        # The server refused this request without saying why: its status, upstream's code.
+        return error("token_exchange_error", f"The token endpoint answered HTTP {reply.status} without an OAuth "
+                     "error", reply.status)
     return error("invalid_response", f"The token endpoint answered HTTP {reply.status} without an OAuth error",
                  502, retry_after=retry_after)
 
