@@ -297,7 +297,10 @@ _CLAIM_SCALARS = (str, int, float)
 
 
 def _claim_values(value) -> tuple[tuple[str, tuple], ...]:
-    """`{"claim": value or [values]}` as `((claim, (values...)), ...)`."""
+    """`{"claim": value or [values]}` as `((claim, (values...)), ...)`; the
+    normalized form is taken as it is (`dataclasses.replace` validates again)."""
+    if isinstance(value, tuple) and all(isinstance(rule, tuple) and len(rule) == 2 for rule in value):
+        value = dict(value)
     if not isinstance(value, Mapping):
         raise ConfigurationError("required_claim_values must be a dict of claim names to values")
     rules = []

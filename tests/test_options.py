@@ -289,3 +289,16 @@ def test_required_claim_values_become_rules():
 def test_required_claim_values_that_make_no_rule_are_refused(values):
     with pytest.raises(ConfigurationError):
         ApiClientOptions(domain="t.auth0.com", audience="a", required_claim_values=values)
+
+
+def test_replace_validates_the_normalized_options_again():
+    # `dataclasses.replace` runs the checks on values already normalized (the
+    # exchange command builds its cache-less client this way).
+    import dataclasses
+
+    options = ApiClientOptions(domain="tenant.example.auth0.com", audience=["https://api.example.com"],
+                               required_claim_values={"tier": ["gold", "silver"], "verified": True},
+                               organization=["org_abc", "Acme"])
+    copy = dataclasses.replace(options, exchange_cache=False)
+    assert (copy.required_claim_values, copy.organization, copy.exchange_cache) == (
+        options.required_claim_values, options.organization, False)
