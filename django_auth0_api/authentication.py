@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
-from .core.challenges import build_challenge
-from .errors import BaseAuthError, ServiceUnavailableError
+from .errors import BaseAuthError, ConfigurationError, ServiceUnavailableError
 from .request_auth import (
     MisconfiguredError,
     authenticate_request,
     challenge_scopes,
+    configuration_failure,
     face_client,
     failure_of,
     headers_of,
@@ -70,6 +70,8 @@ class AuthenticationMisconfigured(exceptions.APIException):
 
 
 def as_drf_exception(error: BaseAuthError, client: ApiClient | None = None, scopes=()) -> exceptions.APIException:
+    if isinstance(error, ConfigurationError):  # its text is for the log, not the client
+        error = configuration_failure(error)
     if isinstance(error, MisconfiguredError):
         return AuthenticationMisconfigured(error)
     if isinstance(error, ServiceUnavailableError):
@@ -99,7 +101,7 @@ class Auth0Authentication(BaseAuthentication):
         return user_for(request, token, self.get_api_client(request))
 
     def authenticate(self, request):
-        client = self.get_api_client(request)
+        client = self.get_api_client(request)  # face_client(): a stand-in while AUTH0_API is broken
         try:
             token = authenticate_request(request, client)
         except BaseAuthError as error:
@@ -110,4 +112,10 @@ class Auth0Authentication(BaseAuthentication):
 
     def authenticate_header(self, request):
         client = self.get_api_client(request)
-        return build_challenge(client.options, failure_of(request, client), challenge_scopes(request, client=client))
+        failure = failure_of(request, client)
+        if isinstance(failure, (ConfigurationError, MisconfiguredError)):
+            return None  # a 500, not a challenge
+        scopes = challenge_scopes(request, client=client)
+        if failure is not None and failure.challenge is not None:
+            return failure.challenge(failure, scopes)
+        return client.challenge(failure, scopes)

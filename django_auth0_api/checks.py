@@ -8,8 +8,8 @@ from numbers import Real
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
-from .conf import get_settings, in_settings_words
-from .errors import ConfigurationError
+from .conf import get_settings, settings_problem
+from .errors import BaseAuthError, ConfigurationError
 from .options import CLIENT_AUTH_METHODS, SETTING_NAMES, ApiClientOptions
 
 _P = "django_auth0_api."
@@ -25,7 +25,8 @@ EXPECTED_TYPES = {
     "CLIENT_ID": (str,), "CLIENT_SECRET": (str,), "CLIENT_AUTH_METHOD": (str,),
     "CLIENT_ASSERTION_KEY": (str,), "CACHE_ALIAS": (str,), "CACHE_TTL": (Real,),
     "JWKS_REFETCH_COOLDOWN": (Real,), "HTTP_TIMEOUT": (Real,), "ALLOW_INSECURE_HTTP": (bool,),
-    "USER_RESOLVER": (str,), "EXCHANGE_CACHE": (bool,), "RESOURCE": (str,), "RESOURCE_METADATA": (dict,),
+    "USER_RESOLVER": (str,), "EXCHANGE_CACHE": (bool,), "CACHE_MAX_ENTRIES": (int,),
+    "RESOURCE": (str,), "RESOURCE_METADATA": (dict,),
     "MTLS_CLIENT_CERT_HEADER": (str,), "MTLS_REQUIRED": (bool,), "DECRYPTION_KEYS": (dict,),
     "DECRYPTION_ALGORITHMS": _LISTS, "DECRYPTION_ENCRYPTIONS": _LISTS, "REQUIRE_ENCRYPTION": (bool,),
     "REQUIRED_CLAIM_VALUES": (dict,), "ORGANIZATION": (str, list, tuple),
@@ -95,7 +96,7 @@ def check_settings(app_configs=None, **kwargs):
         return messages
     try:
         options = ApiClientOptions.from_settings(get_settings())
-    except (ConfigurationError, TypeError) as exc:
+    except (BaseAuthError, TypeError) as exc:  # ConfigurationError, or upstream's missing AUDIENCE
         return messages + [_invalid_value(exc)]
     return (messages + _check_cache(options) + _check_nonce_handler(options) + _check_resolver(options)
             + _check_exchange_client(options) + _check_resource(options) + _check_decryption_keys(options))
@@ -103,7 +104,7 @@ def check_settings(app_configs=None, **kwargs):
 
 def _invalid_value(exc: Exception) -> Error:
     """E003 in the settings' own words, with a hint that says what to write."""
-    text = in_settings_words(str(exc))
+    text = settings_problem(exc)
     named = [word.strip("(),:") for word in text.split()]
     hint = next((VALUE_HINTS[word] for word in named if word in VALUE_HINTS), None)
     if hint is None and "ALLOW_INSECURE_HTTP" in named:
@@ -224,7 +225,7 @@ def check_protected_resource(app_configs=None, **kwargs):
     endpoint has a resource to point clients at (RFC 9728 §5.1)."""
     try:
         options = ApiClientOptions.from_settings(get_settings())
-    except (ConfigurationError, TypeError):
+    except (BaseAuthError, TypeError):  # ConfigurationError, or a missing AUDIENCE
         return []  # E003 of check_settings
     if options.resource is None:
         if _protects_mcp_paths():

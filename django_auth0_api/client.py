@@ -4,12 +4,14 @@ twins (`a...`) for ASGI code (README "ASGI")."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial, wraps
 from typing import Any
 
 from asgiref.sync import sync_to_async
 
 from . import signals
 from .core.access_tokens import AccessTokenVerifier
+from .core.challenges import build_challenge
 from .core.claims import bound_key_of, copy_json, missing_claims
 from .core.credentials import Credentials, read_credentials
 from .core.dpop import DpopVerifier
@@ -26,17 +28,35 @@ from .options import ApiClientOptions
 from .verified_token import VerifiedToken
 
 
+def _with_challenge(method):
+    """Every `BaseAuthError` the method raises answers with this client's challenge."""
+
+    @wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except BaseAuthError as exc:
+            exc.answered_by(self.challenge)
+            raise
+
+    return wrapper
+
+
 class ApiClient:
     def __init__(self, options: ApiClientOptions):
         if not isinstance(options, ApiClientOptions):
             raise TypeError("ApiClient needs ApiClientOptions")
         self.options = options
+        # `challenge(error, scopes=())`: this client's WWW-Authenticate (its realm, DPoP
+        # mode and algorithms), handed to each error it raises.
+        self.challenge: Callable[..., str] = partial(build_challenge, options)
         self.token_verifier = AccessTokenVerifier(options)
         self.dpop_verifier = DpopVerifier(options)
         self.certificates = CertificateBinding(options)
         self._exchanger = None
 
     # -- verification -------------------------------------------------------
+    @_with_challenge
     def verify_access_token(self, access_token: str, required_claims=None) -> dict[str, Any]:
         """The verified claims (a fresh dict) of a raw access token."""
         claims = self.token_verifier.verify(access_token)
@@ -45,9 +65,11 @@ class ApiClient:
             raise VerifyAccessTokenError("Required claims are missing: " + " ".join(missing))
         return copy_json(claims)  # deep: nested claims must not alias the verified-token cache
 
+    @_with_challenge
     def verify_dpop_proof(self, access_token: str, proof: str, http_method: str, http_url: str) -> dict[str, Any]:
         """The proof's claims, checked against the token (verified too) and its binding."""
-        for name, value in (("access_token", access_token), ("proof", proof),
+        # `dpop_proof`: upstream's name for the missing proof.
+        for name, value in (("access_token", access_token), ("dpop_proof", proof),
                             ("http_method", http_method), ("http_url", http_url)):
             if not value:
                 raise MissingRequiredArgumentError(name)
@@ -74,6 +96,7 @@ class ApiClient:
             signals.verified(self, token, start)
         return dict(token.claims)
 
+    @_with_challenge
     def authenticate(
         self,
         headers,
@@ -103,7 +126,7 @@ class ApiClient:
             proof, method, url, jkt = self._proof_inputs(claims, credentials, http_method, http_url)
             proof_claims = self.dpop_verifier.verify(proof, credentials.token, method, url, jkt)
         except BaseAuthError as exc:
-            exc.with_scheme(scheme)
+            exc.with_scheme(scheme).answered_by(self.challenge)
             raise
         return VerifiedToken(credentials.token, claims, scheme, proof_claims)
 
@@ -130,7 +153,7 @@ class ApiClient:
             proof, method, url, jkt = self._proof_inputs(claims, credentials, http_method, http_url)
             proof_claims = await self.dpop_verifier.averify(proof, credentials.token, method, url, jkt)
         except BaseAuthError as exc:
-            exc.with_scheme(scheme)
+            exc.with_scheme(scheme).answered_by(self.challenge)
             raise
         return VerifiedToken(credentials.token, claims, scheme, proof_claims)
 

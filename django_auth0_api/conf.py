@@ -37,6 +37,15 @@ def in_settings_words(text: str) -> str:
                     for index, word in enumerate(words))
 
 
+def settings_problem(exc: BaseException) -> str:
+    """Why AUTH0_API makes no client, in its own words; an empty AUDIENCE is
+    upstream's `MissingRequiredArgumentError`, said as `AUDIENCE is required`."""
+    argument = getattr(exc, "argument", None)
+    if isinstance(argument, str):
+        return in_settings_words(f"{argument} is required")
+    return in_settings_words(str(exc))
+
+
 def get_options() -> ApiClientOptions:
     options = _state.get("options")
     if options is None:

@@ -6,13 +6,15 @@ from __future__ import annotations
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .errors import ApiError
-from .request_auth import exchange_failure, expose_challenge
+from .errors import ApiError, ConfigurationError
+from .request_auth import configuration_failure, error_body, exchange_failure, expose_challenge
 
 
 def exception_handler(exc, context):
     if isinstance(exc, ApiError):
         return exchange_failed(exc)
+    if isinstance(exc, ConfigurationError):  # e.g. get_api_client() in the view
+        return Response(error_body(configuration_failure(exc)), status=500)
     response = drf_exception_handler(exc, context)
     nonce = getattr(exc, "dpop_nonce", None)
     if response is not None and nonce:

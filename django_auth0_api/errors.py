@@ -7,6 +7,7 @@ token, a proof, a claim value or a secret, so they are safe to send and log.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 # RFC 6749 §5.2 and RFC 6750 §3: `error` and `error_description` are printable
 # ASCII without `"` and `\`, so they need no escaping and cannot break out of
@@ -20,7 +21,14 @@ def error_text(value: str) -> str:
 
 
 class BaseAuthError(Exception):
-    """An authentication or authorization failure with its HTTP answer."""
+    """An authentication or authorization failure with its HTTP answer.
+
+    Plain data: the error knows its status, code and description; its
+    `WWW-Authenticate` challenge comes from the `ApiClient` that raised it,
+    which hands over its own challenge builder (`answered_by`). An error
+    that no client raised has no challenge, so `get_headers()` never needs
+    Django's settings.
+    """
 
     status_code = 401
     error_code: str | None = None
@@ -30,7 +38,14 @@ class BaseAuthError(Exception):
         self.description = description or self.default_description
         # The scheme the client used; the challenge puts the error on it.
         self.scheme = scheme
+        # `challenge(error, scopes=()) -> header value`, set by the raising client.
+        self.challenge: Callable[..., str] | None = None
+        self.message = self.description  # upstream's name for it
         super().__init__(self.description)
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
 
     def get_status_code(self) -> int:
         return self.status_code
@@ -41,13 +56,18 @@ class BaseAuthError(Exception):
     def get_error_description(self) -> str:
         return self.description
 
-    def get_headers(self, options=None, scopes=()) -> dict[str, str]:
-        """`WWW-Authenticate` (and subclasses' extras) for this error; `scopes`
-        are the view's, named in the challenge when `RESOURCE` is set."""
-        from .conf import get_options
-        from .core.challenges import build_challenge
+    def get_headers(self, scopes=()) -> dict[str, str]:
+        """`WWW-Authenticate` from the raising client's options (and subclasses' extras);
+        `scopes` are the view's, which a face passes: named when `RESOURCE` is set."""
+        if self.challenge is None:
+            return {}
+        return {"WWW-Authenticate": self.challenge(self, scopes)}
 
-        return {"WWW-Authenticate": build_challenge(options or get_options(), self, scopes)}
+    def answered_by(self, challenge: Callable[..., str] | None) -> BaseAuthError:
+        """Keep the challenge builder of the client that raised this error (the first one wins)."""
+        if self.challenge is None:
+            self.challenge = challenge
+        return self
 
     def with_scheme(self, scheme: str | None) -> BaseAuthError:
         if self.scheme is None:
@@ -97,8 +117,8 @@ class UseDpopNonceError(BaseAuthError):
         self.nonce = nonce
         super().__init__(description, scheme=scheme)
 
-    def get_headers(self, options=None, scopes=()) -> dict[str, str]:
-        headers = super().get_headers(options, scopes)
+    def get_headers(self, scopes=()) -> dict[str, str]:
+        headers = super().get_headers(scopes)
         headers["DPoP-Nonce"] = self.nonce
         return headers
 
@@ -135,7 +155,7 @@ class ServiceUnavailableError(BaseAuthError):
     default_description = "Verification is temporarily unavailable"
     retry_after = 30
 
-    def get_headers(self, options=None, scopes=()) -> dict[str, str]:
+    def get_headers(self, scopes=()) -> dict[str, str]:
         # Not an authentication challenge: the credentials may be fine.
         return {"Retry-After": str(self.retry_after)}
 
@@ -146,8 +166,28 @@ class KeysUnavailableError(ServiceUnavailableError):
     default_description = "Signing keys are temporarily unavailable"
 
 
-class ConfigurationError(ValueError):
-    """The settings or options are wrong: a programming error, raised loudly."""
+class ConfigurationError(BaseAuthError, ValueError):
+    """The settings or options are wrong: the server's fault, never the caller's.
+
+    Raised loudly where options are built; a Django face that meets one
+    answers 500 with a fixed description and logs it (README "Errors").
+    Still a `ValueError`, as it was before it became a `BaseAuthError`.
+    """
+
+    status_code = 500
+    error_code = "invalid_configuration"
+    default_description = "The server's authentication is misconfigured"
+
+    def get_headers(self, scopes=()) -> dict[str, str]:
+        return {}  # not a challenge: no credentials would help
+
+
+class DomainsResolverError(ConfigurationError):
+    """The `DOMAINS` resolver raised, or returned something that is not a
+    list of non-empty domain strings."""
+
+    error_code = "domains_resolver_error"
+    default_description = "The DOMAINS resolver failed"
 
 
 class ApiError(BaseAuthError):
@@ -176,7 +216,7 @@ class ApiError(BaseAuthError):
     def get_error_description(self) -> str:
         return self.message
 
-    def get_headers(self, options=None, scopes=()) -> dict[str, str]:
+    def get_headers(self, scopes=()) -> dict[str, str]:
         return {"Retry-After": self.retry_after} if self.retry_after else {}
 
 
@@ -186,3 +226,32 @@ class GetTokenByExchangeProfileError(ApiError):
 
 class GetAccessTokenForConnectionError(ApiError):
     """A Token Vault (connection) exchange failed."""
+
+
+def _missing_argument(error: MissingExchangeArgumentError | MissingConnectionArgumentError, argument: str) -> None:
+    # Both faces at once: upstream's MissingRequiredArgumentError (400
+    # invalid_request, `argument`) and this exchange's ApiError, which the
+    # DRF handler and the middleware answer.
+    BaseAuthError.__init__(error, f"Missing required argument: {argument}")
+    error.argument = argument
+    error.code, error.status_code, error.retry_after, error.cause = "invalid_request", 400, None, None
+
+
+class MissingExchangeArgumentError(GetTokenByExchangeProfileError, MissingRequiredArgumentError):
+    """An On-Behalf-Of or Custom Token Exchange call lacks a required argument."""
+
+    def __init__(self, argument: str):
+        _missing_argument(self, argument)
+
+
+class MissingConnectionArgumentError(GetAccessTokenForConnectionError, MissingRequiredArgumentError):
+    """A Token Vault call lacks a required argument (`connection`, `access_token`)."""
+
+    def __init__(self, argument: str):
+        _missing_argument(self, argument)
+
+
+MISSING_ARGUMENT_ERRORS: dict[type[ApiError], type[ApiError]] = {
+    GetTokenByExchangeProfileError: MissingExchangeArgumentError,
+    GetAccessTokenForConnectionError: MissingConnectionArgumentError,
+}

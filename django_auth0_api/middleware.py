@@ -18,12 +18,13 @@ from django.utils.cache import patch_vary_headers
 
 from .core.nonces import current_nonce
 from .core.protected_resource import WELL_KNOWN_PREFIX
-from .errors import ApiError, BaseAuthError
+from .errors import ApiError, BaseAuthError, ConfigurationError
 from .request_auth import (
     aauthenticate_request,
     attach,
     authenticate_request,
     challenge_scopes,
+    configuration_failure,
     error_response,
     exchange_failure_response,
     expose_challenge,
@@ -91,7 +92,7 @@ class Auth0Middleware:
         else:
             attach(request, token, client, self.get_user)
 
-    def _refused(self, request, error: BaseAuthError, client: ApiClient):
+    def _refused(self, request, error: BaseAuthError, client: ApiClient | None):
         response = error_response(error, client, challenge_scopes(request, error, client=client))
         patch_vary_headers(response, ("Authorization",))
         return response
@@ -109,4 +110,6 @@ class Auth0Middleware:
         # `django_auth0_api.drf.exception_handler` answers for DRF views.
         if isinstance(exception, ApiError):
             return exchange_failure_response(exception)
+        if isinstance(exception, ConfigurationError):  # e.g. get_api_client() in the view
+            return error_response(configuration_failure(exception))
         return None

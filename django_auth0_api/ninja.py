@@ -21,7 +21,7 @@ from ninja.errors import AuthenticationError
 from ninja.security.base import AuthBase
 
 from .decorators import requirement
-from .errors import BaseAuthError, MissingAuthorizationError
+from .errors import BaseAuthError, ConfigurationError, MissingAuthorizationError
 from .request_auth import aauthenticate_request, attach, authenticate_request, error_response, face_client
 
 if TYPE_CHECKING:
@@ -34,8 +34,11 @@ class Auth0Refusal(AuthenticationError):
     """A refusal with its own status. ninja's default handler already answers
     it with that status; `install(api)` adds the body and the challenge."""
 
-    def __init__(self, error: BaseAuthError, client: ApiClient):
-        super().__init__(status_code=error.get_status_code(), message=error.get_error_description())
+    def __init__(self, error: BaseAuthError, client: ApiClient | None):
+        # A configuration error's text is for the server's log, not the client.
+        message = (ConfigurationError.default_description if isinstance(error, ConfigurationError)
+                   else error.get_error_description())
+        super().__init__(status_code=error.get_status_code(), message=message)
         self.error = error
         self.client = client
 

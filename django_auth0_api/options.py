@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from functools import cached_property
+from functools import cached_property, wraps
 from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
 from .core.jwe import CONTENT_ENCRYPTIONS, DEFAULT_ALGORITHMS, DEFAULT_ENCRYPTIONS, KEY_ALGORITHMS
 from .core.mtls import HEADER_NAME, meta_key
-from .errors import ConfigurationError
+from .errors import ConfigurationError, MissingRequiredArgumentError
 
 ASYMMETRIC_ALGORITHMS = frozenset(
     {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519"}
@@ -47,6 +48,13 @@ class ApiClientOptions:
     allow_insecure_http: bool = False
     user_resolver: str | Callable | None = None
     exchange_cache: bool = True
+    # Bounds each in-process memo of this client (verified tokens, parsed
+    # headers); None keeps the library's sizes.
+    cache_max_entries: int | None = None
+    # Upstream's names: `cache_ttl_seconds` is `cache_ttl`; `custom_fetch`
+    # (`callable(url) -> response or dict`) replaces the GET of discovery and JWKS.
+    cache_ttl_seconds: float | None = None
+    custom_fetch: Callable[[str], Any] | None = field(default=None, repr=False)
     # RFC 9728: the canonical URL of this protected resource, and extra members of its metadata.
     resource: str | None = None
     resource_metadata: Mapping[str, Any] = field(default_factory=dict, hash=False)
@@ -61,10 +69,26 @@ class ApiClientOptions:
 
     def __post_init__(self):
         set_ = object.__setattr__.__get__(self)
+        # Upstream's order: the audience first, as a missing argument.
+        if not self.audience:
+            raise MissingRequiredArgumentError("audience")
         if not self.domain and not self.domains:
             raise ConfigurationError("domain (or domains) is required")
-        if not self.audience:
-            raise ConfigurationError("audience is required")
+        if self.client_id and not self.domain:
+            # Exchanges go to one tenant's token endpoint: DOMAINS cannot say which.
+            raise ConfigurationError("The 'domain' parameter is required when 'client_id' is configured "
+                                     "(DOMAIN with CLIENT_ID)")
+        if self.cache_ttl_seconds is not None:
+            ttl = self.cache_ttl_seconds
+            if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not math.isfinite(ttl) or ttl < 0:
+                raise ConfigurationError("cache_ttl_seconds must be a non-negative number")
+            set_("cache_ttl", ttl)
+        if self.cache_max_entries is not None and (
+                isinstance(self.cache_max_entries, bool) or not isinstance(self.cache_max_entries, int)
+                or self.cache_max_entries < 2):
+            raise ConfigurationError("cache_max_entries must be an integer greater than 1")
+        if self.custom_fetch is not None and not callable(self.custom_fetch):
+            raise ConfigurationError("custom_fetch must be a callable(url)")
         set_("audience", _strings("audience", self.audience))
         set_("algorithms", _algorithms("algorithms", self.algorithms))
         set_("dpop_algorithms", _algorithms("dpop_algorithms", self.dpop_algorithms))
@@ -163,10 +187,29 @@ class ApiClientOptions:
         return cls(**kwargs)
 
 
-# Settings whose option name is not simply their lower-case form.
+OPTION_NAMES = tuple(f.name for f in fields(ApiClientOptions))
+_dataclass_init = ApiClientOptions.__init__
+
+
+@wraps(_dataclass_init)
+def _init_naming_unknown_options(self, *args, **kwargs):
+    unknown = sorted(name for name in kwargs if name not in OPTION_NAMES)
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], OPTION_NAMES, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise TypeError(f"ApiClientOptions has no option {unknown[0]!r}{hint}")
+    _dataclass_init(self, *args, **kwargs)
+
+
+# The dataclass's own TypeError says only "unexpected keyword argument".
+setattr(ApiClientOptions, "__init__", _init_naming_unknown_options)  # noqa: B010
+
+# Settings whose option name is not simply their lower-case form; options
+# that have no setting (upstream's alias, a callable).
 SETTING_TO_OPTION = {"HTTP_TIMEOUT": "timeout"}
+_NOT_SETTINGS = frozenset({"timeout", "cache_ttl_seconds", "custom_fetch"})
 SETTING_NAMES = frozenset(
-    {f.name.upper() for f in fields(ApiClientOptions) if f.name != "timeout"} | {"HTTP_TIMEOUT"}
+    {name.upper() for name in OPTION_NAMES if name not in _NOT_SETTINGS} | {"HTTP_TIMEOUT"}
 )
 OPTION_TO_SETTING = {f.name: f.name.upper() for f in fields(ApiClientOptions)} | {"timeout": "HTTP_TIMEOUT"}
 
@@ -179,7 +222,8 @@ def issuer_for(domain: str, allow_insecure_http: bool = False) -> str:
     if "://" not in text:
         text = "https://" + text
     parts = urlsplit(text)
-    if parts.scheme not in ("https", "http") or not parts.netloc or parts.query or parts.fragment:
+    if (parts.scheme not in ("https", "http") or not parts.netloc or parts.query or parts.fragment
+            or "@" in parts.netloc):  # credentials in a domain are a mistake, never an issuer
         raise ConfigurationError("a domain must be a host name or an https:// URL")
     if parts.path.strip("/"):
         # An Auth0 issuer is always `https://host/`: a path (`/api/v2` is the
@@ -253,9 +297,10 @@ _CLAIM_SCALARS = (str, int, float)
 
 
 def _claim_values(value) -> tuple[tuple[str, tuple], ...]:
-    """`{"claim": value or [values]}` as `((claim, (values...)), ...)`."""
+    """`{"claim": value or [values]}` as `((claim, (values...)), ...)`; the
+    normalized form is taken as it is (`dataclasses.replace` validates again)."""
     if isinstance(value, tuple) and all(isinstance(rule, tuple) and len(rule) == 2 for rule in value):
-        value = dict(value)  # already normalized: `dataclasses.replace` runs __post_init__ again
+        value = dict(value)
     if not isinstance(value, Mapping):
         raise ConfigurationError("required_claim_values must be a dict of claim names to values")
     rules = []

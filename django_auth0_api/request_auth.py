@@ -9,6 +9,8 @@ its DPoP proof consumed once however many of them run, sync or async.
 from __future__ import annotations
 
 import logging
+import threading
+from functools import partial
 from typing import TYPE_CHECKING
 
 from asgiref.sync import sync_to_async
@@ -19,7 +21,8 @@ from django.urls import Resolver404, resolve
 from django.utils.functional import SimpleLazyObject
 
 from . import signals
-from .conf import get_api_client, in_settings_words
+from .conf import get_api_client, settings_problem
+from .core.challenges import build_challenge
 from .core.credentials import parse_credentials, split_header
 from .errors import ApiError, BaseAuthError, ConfigurationError, InvalidAuthSchemeError, MissingAuthorizationError
 from .options import ApiClientOptions
@@ -47,7 +50,7 @@ class MisconfiguredError(BaseAuthError):
     error_code = "server_error"
     default_description = "The server's authentication is misconfigured"
 
-    def get_headers(self, options=None, scopes=()) -> dict[str, str]:
+    def get_headers(self, scopes=()) -> dict[str, str]:
         return {}  # not a challenge: the client's credentials are not the problem
 
 
@@ -61,6 +64,7 @@ class MisconfiguredClient:
         self.reason = reason
         # Placeholders that only satisfy the options' own checks.
         self.options = ApiClientOptions(domain="misconfigured.invalid", audience="misconfigured")
+        self.challenge = partial(build_challenge, self.options)
 
     def authenticate_credentials(self, *args, **kwargs):
         raise MisconfiguredError()
@@ -79,8 +83,8 @@ def face_client() -> ApiClient:
     their values)."""
     try:
         return get_api_client()
-    except (ConfigurationError, TypeError) as exc:
-        reason = in_settings_words(str(exc))
+    except (BaseAuthError, TypeError, ValueError) as exc:  # ConfigurationError, or upstream's missing AUDIENCE
+        reason = settings_problem(exc)
         standin = _standins.get(reason)
         if standin is None:
             standin = _standins[reason] = MisconfiguredClient(reason)
@@ -170,12 +174,42 @@ def _verify(http_request, client: ApiClient):
                                                 context)
     except (MissingAuthorizationError, InvalidAuthSchemeError):
         return None
+    except ConfigurationError as exc:  # e.g. a DOMAINS resolver that failed
+        return configuration_failure(exc)
     except BaseAuthError as exc:
         signals.refused(client, exc, start, http_request)
         return exc
     if start is not None:
         signals.verified(client, token, start, http_request)
     return token
+
+
+# -- configuration errors ---------------------------------------------------
+
+_logged_lock = threading.Lock()
+_logged: set[tuple[str, str]] = set()
+_MAX_LOGGED = 64
+
+
+def configuration_failure(exc: BaseException) -> MisconfiguredError:
+    """The 500 a face answers for `exc`, a configuration fault met while
+    verifying or exchanging (a `DomainsResolverError`, an exchange's
+    `invalid_configuration`), logged once per process and kind: a misconfigured
+    API fails every request, and one log line says it as well as a million."""
+    if isinstance(exc, MisconfiguredError):
+        return exc
+    what = (type(exc).__name__, str(exc) if isinstance(exc, BaseAuthError) else "")
+    with _logged_lock:
+        first = what not in _logged and len(_logged) < _MAX_LOGGED
+        if first:
+            _logged.add(what)
+    if first:
+        # The library's messages name settings, never their values, so they are
+        # safe to log; other exceptions are logged by type only.
+        logger.error("auth0: configuration error %s %s; answering 500 until it is fixed", *what)
+    failure = MisconfiguredError()
+    failure.__cause__ = exc
+    return failure
 
 
 async def _averify(http_request, client: ApiClient):
@@ -187,6 +221,8 @@ async def _averify(http_request, client: ApiClient):
                                                        http_request.build_absolute_uri, context)
     except (MissingAuthorizationError, InvalidAuthSchemeError):
         return None
+    except ConfigurationError as exc:  # e.g. a DOMAINS resolver that failed
+        return configuration_failure(exc)
     except BaseAuthError as exc:
         signals.refused(client, exc, start, http_request)
         return exc
@@ -234,9 +270,10 @@ def challenge_scopes(request, error=None, view=None, client: ApiClient | None = 
     """The scopes a 401 on this request names: those of `view`, of the DRF view
     handling it, or of the view its URL resolves to. Only with `RESOURCE` set
     (the README, "MCP servers"), and only for an answer with a challenge."""
-    if not (client or face_client()).options.resource:
-        return ()
+    # The status first: a configuration error's settings may make no client at all.
     if error is not None and error.get_status_code() not in (400, 401, 403):
+        return ()
+    if not (client or face_client()).options.resource:
         return ()
     if view is None:
         view = (getattr(request, "parser_context", None) or {}).get("view")
@@ -261,9 +298,13 @@ def expose_challenge(response) -> None:
 
 
 def headers_of(error: BaseAuthError, client: ApiClient | None = None, scopes=()) -> dict[str, str]:
-    """The error's headers, its challenge built from `client`'s options (its
-    realm and DPoP mode), not the settings'; `scopes` are the view's."""
-    return error.get_headers((client or face_client()).options, scopes)
+    """The error's headers: its challenge is that of the client that raised it;
+    one a face made itself (no credentials, a missing scope) answers with
+    `client`'s (its realm and DPoP mode), else the settings' client; `scopes`
+    are the view's."""
+    if error.challenge is None and not isinstance(error, (ConfigurationError, ApiError, MisconfiguredError)):
+        error.answered_by((client or face_client()).challenge)
+    return error.get_headers(scopes)
 
 
 def error_body(error: BaseAuthError) -> dict:
@@ -278,6 +319,8 @@ def error_body(error: BaseAuthError) -> dict:
 def error_response(error: BaseAuthError, client: ApiClient | None = None, scopes=()) -> JsonResponse:
     """The body of `error_body` with the status and headers of the README's
     "Statuses and challenges"; `scopes` are the view's."""
+    if isinstance(error, ConfigurationError):  # its text is for the log, not the client
+        error = configuration_failure(error)
     response = JsonResponse(error_body(error), status=error.get_status_code())
     for name, value in headers_of(error, client, scopes).items():
         response[name] = value
@@ -288,7 +331,10 @@ def error_response(error: BaseAuthError, client: ApiClient | None = None, scopes
 def exchange_failure(exc: ApiError) -> tuple[int, dict, dict]:
     """(status, body, headers) for a token exchange that failed inside a view:
     a gateway failure of this API, not the caller's (their token was
-    verified). A rate limit asks them to wait."""
+    verified). A rate limit asks them to wait; an exchange this API is not
+    configured for is its own 500."""
+    if exc.get_error_code() == "invalid_configuration":
+        return 500, error_body(configuration_failure(exc)), {}
     body = {"error": "token_exchange_failed", "error_description": exc.get_error_description(),
             "exchange_error": exc.get_error_code()}
     if exc.get_status_code() in (429, 503):

@@ -188,7 +188,7 @@ def test_with_a_domains_resolver_verification_runs_off_the_loop(auth0_tenant, se
         resolved_on.append(threading.get_ident())
         return [auth0_tenant.domain]
 
-    settings.AUTH0_API = auth0_tenant.settings(DOMAIN=None, DOMAINS=resolver)
+    settings.AUTH0_API = auth0_tenant.settings(DOMAIN=None, DOMAINS=resolver, CLIENT_ID=None)  # no exchanges
     loop_thread = []
 
     async def verify():
@@ -256,3 +256,15 @@ def test_an_organization_setting_from_the_request_under_the_async_handler(auth0_
     settings.AUTH0_API = auth0_tenant.settings(ORGANIZATION=f"{__name__}.organization_from_query")
     response = aget(async_client, f"/async/me?org={org}", **bearer_header(auth0_tenant.mint_token(org_name="acme")))
     assert response.status_code == status
+
+
+# -- configuration errors: a 500 with a fixed description, async faces included -----------------------------
+@pytest.mark.parametrize("path", ["/async/optional"])
+def test_a_configuration_error_under_the_async_middleware_is_a_500(auth0_tenant, async_client, settings, path):
+    from django_auth0_api import request_auth
+
+    request_auth._logged.clear()
+    settings.AUTH0_API = auth0_tenant.settings(AUDIENCE="")
+    response = aget(async_client, path, **bearer_header(auth0_tenant.mint_token()))
+    assert (response.status_code, response.json(), "WWW-Authenticate" in response) == (500, {
+        "error": "server_error", "error_description": "The server's authentication is misconfigured"}, False)

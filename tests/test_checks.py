@@ -184,9 +184,10 @@ def test_an_exchange_client_without_a_secret_is_an_error(settings):
     settings.AUTH0_API = {"DOMAIN": "tenant.example.auth0.com", "AUDIENCE": "https://api.example.com",
                           "CLIENT_ID": "my-client"}
     assert [(m.id, m.msg) for m in check_settings() if m.id.endswith("E007")] == [
-        ("django_auth0_api.E007", "AUTH0_API cannot authenticate at the token endpoint: CLIENT_AUTH_METHOD "
-                                  "client_secret_basic needs CLIENT_SECRET (or use private_key_jwt with "
-                                  "CLIENT_ASSERTION_KEY)")]
+        ("django_auth0_api.E007", "AUTH0_API cannot authenticate at the token endpoint: Client credentials are "
+                                  "required for token exchange: CLIENT_AUTH_METHOD client_secret_basic needs "
+                                  "client_id and client_secret (CLIENT_SECRET), or use private_key_jwt with "
+                                  "CLIENT_ASSERTION_KEY")]
 
 
 def test_private_key_jwt_without_a_key_is_an_error(settings):

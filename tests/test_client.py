@@ -22,7 +22,7 @@ def answer(api_client, headers, method="GET", url=URL):
         api_client.verify_request(headers, method, url)
     error = caught.value
     return (error.get_status_code(), error.get_error_code(), error.get_error_description(),
-            error.get_headers(api_client.options).get("WWW-Authenticate"))
+            error.get_headers().get("WWW-Authenticate"))
 
 
 def test_the_constructor_needs_options():
@@ -147,7 +147,7 @@ def test_several_dpop_proofs_are_401_invalid_dpop_proof(auth0_tenant, api_client
     headers = {"authorization": f"DPoP {auth0_tenant.mint_token(jkt='thumbprint')}", "dpop": ["a.b.c", "d.e.f"]}
     with pytest.raises(InvalidDpopProofError):
         api_client.verify_request(headers, "GET", URL)
-    assert answer(api_client, headers)[:3] == (401, "invalid_dpop_proof", "Several DPoP proofs")
+    assert answer(api_client, headers)[:3] == (401, "invalid_dpop_proof", "Multiple DPoP proofs")
 
 
 def test_a_dpop_request_without_method_or_url_is_a_missing_argument(auth0_tenant, api_client):

@@ -134,7 +134,8 @@ def test_missing_client_credentials_exit_1(auth0_tenant, settings):
     settings.AUTH0_API = auth0_tenant.settings(CLIENT_ID=None)
     error = failing("auth0_token_exchange", "--subject-token", auth0_tenant.mint_token(), "--audience", CALENDAR)
     assert (error.returncode, str(error)) == (
-        1, "token exchange is not possible: Token exchange needs CLIENT_ID (a confidential client of the tenant)")
+        1, "token exchange is not possible: Client credentials are required for token exchange: configure "
+           "client_id and client_secret (CLIENT_ID, CLIENT_SECRET) of a confidential client")
 
 
 @pytest.mark.parametrize("args, stdin, message", [
@@ -258,8 +259,10 @@ def test_check_with_only_a_domains_resolver_needs_domain_arguments(auth0_tenant,
 
 def test_check_reports_an_exchange_client_without_domain(auth0_tenant, settings):
     settings.AUTH0_API = auth0_tenant.settings(DOMAIN=None, DOMAINS=[auth0_tenant.domain])
-    assert check_problem() == (
-        1, "problem: token exchange: Token exchange needs DOMAIN: the tenant whose token endpoint is used\n")
+    error = failing("auth0_check")
+    assert (error.returncode, str(error)) == (
+        1, "AUTH0_API is invalid: The 'domain' parameter is required when 'client_id' is configured "
+           "(DOMAIN with CLIENT_ID)")
 
 
 def test_manage_py_check_of_an_unreachable_tenant_exits_1_without_a_traceback(refusing_port):

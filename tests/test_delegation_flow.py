@@ -143,3 +143,23 @@ def test_the_flow_for_real_under_gunicorn(tmp_path):
         "user": "auth0|alice", "actor": "test-client-id", "delegation_chain": ["test-client-id", "agent-7"],
         "events": EVENTS}}
     assert served["token"] == 1  # the second call reused the exchanged token
+
+
+def test_an_exchange_with_an_empty_audience_in_a_drf_view_is_answered_not_a_500(flow, client, settings):
+    settings.CALENDAR_API_AUDIENCE = ""  # the view's own mistake: get_token_on_behalf_of(token, audience="")
+    response = call(client, flow.mint_token())
+    assert (response.status_code, response.json()) == (502, {
+        "error": "token_exchange_failed", "error_description": "Missing required argument: audience",
+        "exchange_error": "invalid_request"})
+    assert calls_to(flow.responses, flow.token_url) == 0
+
+
+def test_an_exchange_without_client_credentials_in_a_drf_view_is_a_configuration_500(flow, client, settings, caplog):
+    from django_auth0_api import request_auth
+
+    request_auth._logged.clear()
+    settings.AUTH0_API = dict(settings.AUTH0_API, CLIENT_SECRET=None)
+    responses = [call(client, flow.mint_token()) for _ in range(2)]
+    assert [(r.status_code, r.json()) for r in responses] == [(500, {
+        "error": "server_error", "error_description": "The server's authentication is misconfigured"})] * 2
+    assert len([r for r in caplog.records if r.name == "django_auth0_api" and r.levelname == "ERROR"]) == 1

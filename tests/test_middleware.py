@@ -121,8 +121,8 @@ def test_several_dpop_proofs_are_401_invalid_dpop_proof(auth0_tenant, client):
     response = client.get("/plain/optional", HTTP_AUTHORIZATION=f"DPoP {auth0_tenant.mint_token(jkt='thumb')}",
                           HTTP_DPOP="a.b.c, d.e.f")
     assert answer(response) == (
-        401, {"error": "invalid_dpop_proof", "error_description": "Several DPoP proofs"},
-        'Bearer realm="api", DPoP algs="ES256", error="invalid_dpop_proof", error_description="Several DPoP proofs"')
+        401, {"error": "invalid_dpop_proof", "error_description": "Multiple DPoP proofs"},
+        'Bearer realm="api", DPoP algs="ES256", error="invalid_dpop_proof", error_description="Multiple DPoP proofs"')
 
 
 def test_a_keys_outage_is_503_with_retry_after_and_no_challenge(auth0_tenant, client):
@@ -337,3 +337,11 @@ def test_a_refused_exchange_in_a_plain_view_is_502(client, auth0_tenant):
     auth0_tenant.queue_token_answer(403, {"error": "unauthorized_client", "error_description": "Not allowed"})
     response = client.get("/plain/calendar-token", HTTP_AUTHORIZATION=f"Bearer {auth0_tenant.mint_token()}")
     assert (response.status_code, response.json()["exchange_error"]) == (502, "unauthorized_client")
+
+
+def test_an_exchange_with_an_empty_audience_in_a_plain_view_is_answered_not_a_500(client, auth0_tenant, settings):
+    settings.CALENDAR_API_AUDIENCE = ""
+    response = client.get("/plain/calendar-token", HTTP_AUTHORIZATION=f"Bearer {auth0_tenant.mint_token()}")
+    assert (response.status_code, response.json()) == (502, {
+        "error": "token_exchange_failed", "error_description": "Missing required argument: audience",
+        "exchange_error": "invalid_request"})

@@ -5,7 +5,7 @@ import dataclasses
 import pytest
 
 from django_auth0_api import ApiClientOptions
-from django_auth0_api.errors import ConfigurationError
+from django_auth0_api.errors import BaseAuthError, ConfigurationError, MissingRequiredArgumentError
 from django_auth0_api.options import SETTING_NAMES, issuer_for
 
 BASE = {"domain": "tenant.example.auth0.com", "audience": "https://api.example.com"}
@@ -37,11 +37,23 @@ def test_audience_list_is_kept_as_a_tuple():
     assert build(audience=["https://a", "https://b"]).audience == ("https://a", "https://b")
 
 
+@pytest.mark.parametrize("audience", [None, "", [], ()])
+def test_an_empty_audience_is_a_missing_required_argument(audience):
+    with pytest.raises(MissingRequiredArgumentError) as caught:
+        build(audience=audience)
+    assert (caught.value.argument, caught.value.get_status_code()) == ("audience", 400)
+
+
+def test_the_audience_is_checked_before_the_domain():
+    with pytest.raises(MissingRequiredArgumentError):
+        ApiClientOptions(domain="", audience="")
+
+
 @pytest.mark.parametrize("overrides, message", [
     ({"domain": None}, "domain (or domains) is required"),
     ({"domain": ""}, "domain (or domains) is required"),
-    ({"audience": None}, "audience is required"),
-    ({"audience": ""}, "audience is required"),
+    ({"domain": None, "domains": ["t.example.com"], "client_id": "c"},
+     "The 'domain' parameter is required when 'client_id' is configured (DOMAIN with CLIENT_ID)"),
     ({"audience": ["https://a", ""]}, "audience must be a string or a list of non-empty strings"),
     ({"audience": ["https://a", 5]}, "audience must be a string or a list of non-empty strings"),
     ({"audience": 5}, "audience must be a string or a list of strings"),
@@ -183,6 +195,65 @@ def test_an_empty_domains_without_domain_is_refused():
         ApiClientOptions(domains=[], audience="https://api.example.com")
 
 
+# -- upstream's option names ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name, closest", [
+    ("cache_ttl_second", "cache_ttl_seconds"), ("dpop_require", "dpop_required"), ("audiance", "audience"),
+    ("timeout_seconds", "timeout"),
+])
+def test_an_unknown_option_is_a_type_error_naming_the_closest_known_one(name, closest):
+    with pytest.raises(TypeError) as caught:
+        build(**{name: 1})
+    assert str(caught.value) == f"ApiClientOptions has no option {name!r}; did you mean {closest!r}?"
+
+
+def test_an_unknown_option_with_nothing_close_is_a_plain_type_error():
+    with pytest.raises(TypeError) as caught:
+        build(zzzzzz=1)
+    assert str(caught.value) == "ApiClientOptions has no option 'zzzzzz'"
+
+
+@pytest.mark.parametrize("ttl", [0, 60, 3600.5])
+def test_cache_ttl_seconds_is_cache_ttl(ttl):
+    assert build(cache_ttl_seconds=ttl).cache_ttl == ttl
+
+
+@pytest.mark.parametrize("ttl", [-1, "600", True, float("nan")])
+def test_cache_ttl_seconds_must_be_a_non_negative_number(ttl):
+    with pytest.raises(ConfigurationError) as caught:
+        build(cache_ttl_seconds=ttl)
+    assert str(caught.value) == "cache_ttl_seconds must be a non-negative number"
+
+
+@pytest.mark.parametrize("entries", [1, 0, -5, 2.5, True, "100"])
+def test_cache_max_entries_must_be_an_integer_greater_than_one(entries):
+    with pytest.raises(ConfigurationError) as caught:
+        build(cache_max_entries=entries)
+    assert str(caught.value) == "cache_max_entries must be an integer greater than 1"
+
+
+def test_custom_fetch_must_be_callable():
+    with pytest.raises(ConfigurationError):
+        build(custom_fetch="https://example.com")
+
+
+def test_upstreams_aliases_are_not_settings_but_cache_max_entries_is():
+    assert {"CACHE_TTL_SECONDS", "CUSTOM_FETCH", "CACHE_MAX_ENTRIES"} & SETTING_NAMES == {"CACHE_MAX_ENTRIES"}
+
+
+def test_configuration_errors_are_base_auth_errors_with_upstreams_status():
+    with pytest.raises(BaseAuthError) as caught:
+        build(domain=None)
+    assert (caught.value.get_status_code(), caught.value.get_error_code()) == (500, "invalid_configuration")
+
+
+@pytest.mark.parametrize("domain", ["user:pass@tenant.example.auth0.com", "https://user@tenant.example.auth0.com"])
+def test_a_domain_with_credentials_is_refused(domain):
+    with pytest.raises(ConfigurationError) as caught:
+        issuer_for(domain)
+    assert str(caught.value) == "a domain must be a host name or an https:// URL"
+
+
 @pytest.mark.parametrize("keys", [["a.pem"], "a.pem", {"": "a.pem"}, {5: "a.pem"}])
 def test_decryption_keys_must_map_key_ids(keys):
     with pytest.raises(ConfigurationError, match="decryption_keys must map key ids to PEM text or file paths"):
@@ -220,12 +291,14 @@ def test_required_claim_values_that_make_no_rule_are_refused(values):
         ApiClientOptions(domain="t.auth0.com", audience="a", required_claim_values=values)
 
 
-def test_replace_keeps_the_normalized_claim_values():
+def test_replace_validates_the_normalized_options_again():
+    # `dataclasses.replace` runs the checks on values already normalized (the
+    # exchange command builds its cache-less client this way).
     import dataclasses
 
-    from django_auth0_api.options import ApiClientOptions
-
-    options = ApiClientOptions(domain="tenant.example.auth0.com", audience="https://api.example.com",
-                               required_claim_values={"tier": "gold", "groups": ["a", "b"]})
-    replaced = dataclasses.replace(options, exchange_cache=False)
-    assert replaced.required_claim_values == options.required_claim_values
+    options = ApiClientOptions(domain="tenant.example.auth0.com", audience=["https://api.example.com"],
+                               required_claim_values={"tier": ["gold", "silver"], "verified": True},
+                               organization=["org_abc", "Acme"])
+    copy = dataclasses.replace(options, exchange_cache=False)
+    assert (copy.required_claim_values, copy.organization, copy.exchange_cache) == (
+        options.required_claim_values, options.organization, False)

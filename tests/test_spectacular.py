@@ -56,7 +56,8 @@ def test_manage_py_spectacular_validate_passes():
 
 
 def test_no_login_scheme_without_a_single_domain(schema, settings):
-    settings.AUTH0_API = {**settings.AUTH0_API, "DOMAIN": None, "DOMAINS": ["tenant.example.auth0.com"]}
+    settings.AUTH0_API = {**settings.AUTH0_API, "DOMAIN": None, "DOMAINS": ["tenant.example.auth0.com"],
+                          "CLIENT_ID": None}  # exchanges need DOMAIN
     assert sorted(schema()["components"]["securitySchemes"]) == ["Auth0Bearer", "Auth0DPoP"]
 
 

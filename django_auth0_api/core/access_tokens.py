@@ -16,7 +16,7 @@ from typing import Any
 
 from django.utils.module_loading import import_string
 
-from ..errors import ConfigurationError, VerifyAccessTokenError, error_text
+from ..errors import ConfigurationError, DomainsResolverError, VerifyAccessTokenError, error_text
 from ..options import issuer_for
 from . import jwe, jws
 from .claims import (
@@ -49,8 +49,9 @@ class AccessTokenVerifier:
         self.options = options
         self._issuers: dict[str, IssuerDocuments] = {}
         self._issuers_lock = threading.Lock()
-        self._verified = BoundedMemo(VERIFIED_CACHE_SIZE)
-        self._headers = BoundedMemo(_HEADER_CACHE_SIZE)
+        # `cache_max_entries` bounds each memo of this client (upstream's knob).
+        self._verified = BoundedMemo(options.cache_max_entries or VERIFIED_CACHE_SIZE)
+        self._headers = BoundedMemo(options.cache_max_entries or _HEADER_CACHE_SIZE)
         self._resolver: Callable | None = None
         # Built now: a key that cannot be loaded is a configuration error, raised loudly.
         self._decrypter = jwe.Decrypter.from_options(options) if options.decryption_keys else None
@@ -190,6 +191,9 @@ class AccessTokenVerifier:
             raise VerifyAccessTokenError("Expiration time is missing or malformed")
         if now >= exp + leeway:
             raise VerifyAccessTokenError("Token has expired")
+        # RFC 9068 §2.2: `iat` is required in a JWT access token, as `exp` is.
+        if "iat" not in claims:
+            raise VerifyAccessTokenError("Issued-at time is missing")
         for name, problem in (("nbf", "Token is not yet valid"), ("iat", "Token is issued in the future")):
             if name in claims:
                 if not is_numeric_date(claims[name]):
@@ -209,9 +213,10 @@ class AccessTokenVerifier:
             self._check_organization(claims, self.options.organization)
         if "scope" in claims and not isinstance(claims["scope"], str):
             raise VerifyAccessTokenError("Claim scope is malformed")
-        cnf = claims.get("cnf")
-        if cnf is not None:
-            unusable = confirmation_problem(cnf)
+        # RFC 7800 §3.1: a present `cnf` is an object; `"cnf": null` binds the
+        # token to nothing, so it is malformed rather than a Bearer token.
+        if "cnf" in claims:
+            unusable = confirmation_problem(claims["cnf"])
             if unusable is not None:
                 raise VerifyAccessTokenError(unusable)
         try:
@@ -263,13 +268,18 @@ class AccessTokenVerifier:
             resolver = self._resolver = import_string(domains) if isinstance(domains, str) else domains
         try:
             listed = resolver(context)
-            return tuple(issuer_for(d, self.options.allow_insecure_http) for d in listed or ())
-        except ConfigurationError:
-            return ()
         except Exception as exc:
-            # The resolver sees attacker-chosen input (`unverified_iss`): its
-            # failure refuses the token rather than answering 500. Only the
-            # exception's type is logged: its text may quote the request.
-            logger.error("auth0: DOMAINS resolver failed, issuer refused (error=%s)", type(exc).__name__,
-                         extra={"event": "resolver_failed", "error": type(exc).__name__})
-            return ()
+            # A broken resolver is the server's fault, not the token's: a 500
+            # (DomainsResolverError), never a 401. Only the exception's type is
+            # kept: its text may quote the request (`unverified_iss`).
+            raise DomainsResolverError(f"The DOMAINS resolver raised {type(exc).__name__}") from None
+        # An empty list is an answer (no tenant serves this request: 401), not a fault.
+        if not isinstance(listed, (list, tuple)):
+            raise DomainsResolverError("The DOMAINS resolver must return a list of domains")
+        if not all(isinstance(domain, str) and domain.strip() for domain in listed):
+            raise DomainsResolverError("The DOMAINS resolver must return a list of non-empty strings")
+        try:
+            return tuple(issuer_for(d, self.options.allow_insecure_http) for d in listed)
+        except ConfigurationError:
+            raise DomainsResolverError("The DOMAINS resolver returned a domain that is not a host name "
+                                       "or an https URL") from None

@@ -35,11 +35,31 @@ def header_values(headers, name: str) -> list[str]:
     return _collect(headers, (name,))[name]
 
 
+_NOT_HEADERS = "Headers must be a mapping or a list of (name, value) pairs"
+
+
+def _items(headers):
+    """The (name, value) pairs of a mapping or a list of pairs; anything else is
+    a malformed request, never a TypeError out of the verification."""
+    if headers is None:
+        return ()
+    if hasattr(headers, "items"):
+        try:
+            return headers.items()
+        except TypeError:
+            raise InvalidRequestError(_NOT_HEADERS) from None
+    if isinstance(headers, (list, tuple)):
+        return headers
+    raise InvalidRequestError(_NOT_HEADERS)
+
+
 def _collect(headers, names: tuple[str, ...]) -> dict[str, list[str]]:
     # One pass over the headers for every name wanted: this runs per request.
     found: dict[str, list[str]] = {name: [] for name in names}
-    items = headers.items() if hasattr(headers, "items") else headers or ()
-    for key, value in items:
+    for pair in _items(headers):
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise InvalidRequestError(_NOT_HEADERS)
+        key, value = pair
         values = found.get(key.lower()) if isinstance(key, str) else None
         if values is None:
             continue
@@ -86,7 +106,7 @@ def parse_credentials(authorization: list[str], dpop: list[str], options,
         if not proofs or proofs == ("",):
             raise InvalidRequestError("DPoP scheme without a DPoP proof header", scheme=scheme)
         if len(proofs) > 1:
-            raise InvalidDpopProofError("Several DPoP proofs", scheme=scheme)
+            raise InvalidDpopProofError("Multiple DPoP proofs", scheme=scheme)
     # A proxy that overwrites the header sends one value: several cannot be told apart.
     certificate = certificates[0] if len(certificates) == 1 and certificates[0] else None
     return Credentials(scheme, token, proofs, certificate)

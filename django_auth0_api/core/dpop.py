@@ -70,7 +70,7 @@ def _affordable(key) -> bool:
 class DpopVerifier:
     def __init__(self, options):
         self.options = options
-        self._headers = BoundedMemo(_HEADER_CACHE_SIZE)
+        self._headers = BoundedMemo(options.cache_max_entries or _HEADER_CACHE_SIZE)
 
     def verify(self, proof, access_token: str, http_method: str, http_url: str, expected_jkt: str | None) -> dict:
         """The proof's claims; binding to `expected_jkt` checked when given."""

@@ -146,10 +146,28 @@ class IssuerDocuments:
             raise http.FetchError("endpoint is not an https URL")
         return url
 
+    def _get_json(self, url: str):
+        """(document, headers) of a GET: the library's own, or `custom_fetch`'s."""
+        custom_fetch = self.options.custom_fetch
+        if custom_fetch is None:
+            return http.get_json(url, self.options.timeout)
+        try:
+            reply = custom_fetch(url)
+            if isinstance(reply, dict):  # the document itself, as upstream allows
+                return reply, {}
+            status = getattr(reply, "status_code", 200)
+            if status != 200:
+                raise http.FetchError(f"HTTP {status}", status)
+            return reply.json(), getattr(reply, "headers", None) or {}
+        except http.FetchError:
+            raise
+        except Exception as exc:  # the callable's failure is a failed fetch, logged by type only
+            raise http.FetchError(f"custom_fetch raised {type(exc).__name__}") from None
+
     @_announced("discovery")
     def _fetch_discovery(self):
         url = self.issuer + ".well-known/openid-configuration"
-        document, headers = http.get_json(url, self.options.timeout)
+        document, headers = self._get_json(url)
         if not isinstance(document, dict) or document.get("issuer") != self.issuer:
             raise http.FetchError("discovery issuer does not match")
         self._check_url(document.get("jwks_uri"))
@@ -162,7 +180,7 @@ class IssuerDocuments:
 
     @_announced("jwks")
     def _get_jwks(self, url: str):
-        document, headers = http.get_json(url, self.options.timeout)
+        document, headers = self._get_json(url)
         if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
             raise http.FetchError("JWKS has no keys list")
         return document, ttl_for(self.options, headers)

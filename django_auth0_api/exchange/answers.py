@@ -39,6 +39,9 @@ def token_answer(reply: http.Reply, error: type[ApiError], secrets) -> dict:
         body = http.parse_json(reply.body)
     except http.FetchError:
         body = None
+        if reply.status == 200:  # upstream's code for a 200 that is not JSON at all
+            logger.warning("auth0: exchange got an answer that is not JSON")
+            raise error("invalid_json", "The token endpoint returned invalid JSON", 502) from None
     if reply.status != 200:
         raise server_error(reply, body, error, secrets)
     if not isinstance(body, dict):
@@ -88,6 +91,10 @@ def server_error(reply: http.Reply, body, error, secrets) -> ApiError:
                      retry_after=retry_after)
     logger.warning("auth0: exchange answer unusable (status=%s, reason=no OAuth error)", reply.status,
                    extra={"event": "exchange_invalid", "status": reply.status, "reason": "no OAuth error"})
+    if 400 <= reply.status < 500:
+        # The server refused this request without saying why: its status, upstream's code.
+        return error("token_exchange_error", f"The token endpoint answered HTTP {reply.status} without an OAuth "
+                     "error", reply.status)
     return error("invalid_response", f"The token endpoint answered HTTP {reply.status} without an OAuth error",
                  502, retry_after=retry_after)
 

@@ -11,7 +11,7 @@ import math
 import re
 from collections.abc import Mapping
 
-from ..errors import ApiError, GetTokenByExchangeProfileError, MissingRequiredArgumentError
+from ..errors import MISSING_ARGUMENT_ERRORS, ApiError, GetTokenByExchangeProfileError
 
 # Form parameters that `extra` may not set (compared case-insensitively):
 # the grant's own, the client's credentials, and Auth0's routing parameters.
@@ -28,17 +28,29 @@ _PARAMETER_NAME = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
 CONNECTION_OPTIONS = frozenset({"connection", "access_token", "refresh_token", "login_hint"})
 
 
+def missing(name: str, error: type[ApiError]) -> ApiError:
+    """The refusal of a missing argument: upstream's MissingRequiredArgumentError
+    that is also this exchange's ApiError."""
+    return MISSING_ARGUMENT_ERRORS[error](name)  # type: ignore[call-arg]
+
+
+def require(value, name: str, error: type[ApiError]) -> None:
+    if value is None or value == "":
+        raise missing(name, error)
+
+
 def check_subject_token(token, name: str, error: type[ApiError] = GetTokenByExchangeProfileError) -> None:
     """Refuse, before any network call, what cannot be a raw token."""
-    if token is None or token == "":
-        raise MissingRequiredArgumentError(name)
+    require(token, name, error)
     if not isinstance(token, str):
         raise error("invalid_request", f"{name} must be a string", 400)
     if not token.strip():
-        raise MissingRequiredArgumentError(name)
+        raise error("invalid_request", f"{name} cannot be blank or whitespace", 400)
+    if token != token.strip():
+        raise error("invalid_request", f"{name} must not have leading or trailing whitespace", 400)
     if token.lower().startswith("bearer "):
         raise error("invalid_request", f"{name} must be the raw token, without the 'Bearer ' prefix", 400)
-    if len(token.split()) != 1 or token != token.strip():
+    if len(token.split()) != 1:
         raise error("invalid_request", f"{name} must be a single token without whitespace", 400)
 
 

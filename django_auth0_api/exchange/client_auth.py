@@ -38,7 +38,8 @@ class ClientAuthentication:
         self.client_id = options.client_id
         self.audience = options.issuer
         if not isinstance(self.client_id, str) or not self.client_id:
-            raise ConfigurationError("Token exchange needs CLIENT_ID (a confidential client of the tenant)")
+            raise ConfigurationError("Client credentials are required for token exchange: configure client_id and "
+                                     "client_secret (CLIENT_ID, CLIENT_SECRET) of a confidential client")
         if not self.audience:
             raise ConfigurationError("Token exchange needs DOMAIN: the tenant whose token endpoint is used")
         if self.method == "private_key_jwt":
@@ -47,8 +48,8 @@ class ClientAuthentication:
         else:
             if not isinstance(options.client_secret, str) or not options.client_secret:
                 raise ConfigurationError(
-                    f"CLIENT_AUTH_METHOD {self.method} needs CLIENT_SECRET "
-                    "(or use private_key_jwt with CLIENT_ASSERTION_KEY)"
+                    f"Client credentials are required for token exchange: CLIENT_AUTH_METHOD {self.method} needs "
+                    "client_id and client_secret (CLIENT_SECRET), or use private_key_jwt with CLIENT_ASSERTION_KEY"
                 )
             self._secret = options.client_secret
 

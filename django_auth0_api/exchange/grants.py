@@ -36,11 +36,18 @@ from ..errors import (
     GetAccessTokenForConnectionError,
     GetTokenByExchangeProfileError,
     KeysUnavailableError,
-    MissingRequiredArgumentError,
 )
 from ..options import is_allowed_endpoint
 from .answers import public_result, token_answer
-from .arguments import CONNECTION_OPTIONS, check_subject_token, extra_fields, optional_field, text_field
+from .arguments import (
+    CONNECTION_OPTIONS,
+    check_subject_token,
+    extra_fields,
+    missing,
+    optional_field,
+    require,
+    text_field,
+)
 from .client_auth import ClientAuthentication
 
 logger = logging.getLogger("django_auth0_api.exchange")
@@ -59,20 +66,30 @@ class TokenExchanger:
     """The exchanges of one `ApiClient`; built on its first exchange."""
 
     def __init__(self, options, token_verifier):
-        if not options.domain:
-            raise ConfigurationError("Token exchange needs DOMAIN: the tenant whose token endpoint is used")
         self.options = options
         self.issuer = options.issuer
-        self.client = ClientAuthentication(options)
-        self._keys = token_verifier.documents_for(self.issuer)
+        self._token_verifier = token_verifier
+        self._client: ClientAuthentication | None = None
+
+    def client_for(self, error: type[ApiError]) -> ClientAuthentication:
+        """This API's client authentication; without DOMAIN or usable credentials
+        the call's own error (500 `invalid_configuration`), before any network call."""
+        client = self._client
+        if client is None:
+            try:
+                if not self.options.domain:
+                    raise ConfigurationError("Token exchange needs DOMAIN: the tenant whose token endpoint is used")
+                client = self._client = ClientAuthentication(self.options)
+            except ConfigurationError as exc:  # the messages name settings, never their values
+                raise error("invalid_configuration", str(exc), 500) from None
+        return client
 
     # -- the three grants ---------------------------------------------------
     def on_behalf_of(self, access_token, audience, scope=None) -> dict:
         """An access token for `audience`, for the user of `access_token` (RFC 8693)."""
         error = GetTokenByExchangeProfileError
+        require(audience, "audience", error)  # upstream's order: the audience first
         check_subject_token(access_token, "access_token", error)
-        if not audience:
-            raise MissingRequiredArgumentError("audience")
         fields = [("grant_type", TOKEN_EXCHANGE_GRANT), ("subject_token", access_token),
                   ("subject_token_type", ACCESS_TOKEN_TYPE), ("requested_token_type", ACCESS_TOKEN_TYPE),
                   ("audience", text_field("audience", audience, error))]
@@ -84,9 +101,9 @@ class TokenExchanger:
         """Auth0 Custom Token Exchange: the profile is chosen by `subject_token_type`;
         `organization` (an Auth0 Organization's id or name) issues the token for it."""
         error = GetTokenByExchangeProfileError
+        require(subject_token, "subject_token", error)
+        require(subject_token_type, "subject_token_type", error)
         check_subject_token(subject_token, "subject_token", error)
-        if not subject_token_type:
-            raise MissingRequiredArgumentError("subject_token_type")
         fields = [("grant_type", TOKEN_EXCHANGE_GRANT), ("subject_token", subject_token),
                   ("subject_token_type", text_field("subject_token_type", subject_token_type, error))]
         fields += optional_field("audience", audience, error)
@@ -107,7 +124,7 @@ class TokenExchanger:
             raise error("invalid_request", "options may only hold connection, access_token, refresh_token "
                                            "and login_hint", 400)
         if not options.get("connection"):
-            raise MissingRequiredArgumentError("connection")
+            raise missing("connection", error)
         if options.get("access_token") is not None and options.get("refresh_token") is not None:
             raise error("invalid_request", "Give access_token or refresh_token, not both", 400)
         if options.get("refresh_token") is not None:
@@ -125,14 +142,15 @@ class TokenExchanger:
     def _exchange(self, fields: list[tuple[str, str]], error: type[ApiError], grant: str) -> dict:
         """One exchange, announced (`signals.token_exchanged` / `token_exchange_failed`)."""
         start = time.perf_counter()
-        key = self._cache_key(fields) if self.options.exchange_cache else None
+        client = self.client_for(error)
+        key = self._cache_key(fields, client) if self.options.exchange_cache else None
         if key is not None:
             cached = self._cached(key)
             if cached is not None:
                 signals.exchanged(self, grant, True, start)
                 return cached
         try:
-            result = self._issue(fields, error)
+            result = self._issue(fields, error, client)
         except ApiError as exc:
             signals.exchange_failed(self, grant, exc, start)
             raise
@@ -141,12 +159,12 @@ class TokenExchanger:
         signals.exchanged(self, grant, False, start)
         return public_result(result)
 
-    def _issue(self, fields: list[tuple[str, str]], error: type[ApiError]) -> dict:
+    def _issue(self, fields: list[tuple[str, str]], error: type[ApiError], client) -> dict:
         """A new token from the token endpoint (the cache not consulted)."""
         endpoint = self._token_endpoint(error)
-        auth_fields, headers = self.client.credentials()
+        auth_fields, headers = client.credentials()
         subject = dict(fields)["subject_token"]
-        secrets = (subject, *self.client.secrets(), *(v for k, v in auth_fields if k == "client_assertion"))
+        secrets = (subject, *client.secrets(), *(v for k, v in auth_fields if k == "client_assertion"))
         headers["Accept"] = "application/json"
         try:
             reply = http.request("POST", endpoint, self.options.timeout, data=fields + auth_fields, headers=headers)
@@ -161,7 +179,7 @@ class TokenExchanger:
 
     def _token_endpoint(self, error) -> str:
         try:
-            metadata = self._keys.metadata()
+            metadata = self._token_verifier.documents_for(self.issuer).metadata()
         except KeysUnavailableError as exc:
             cause = exc.__cause__  # the FetchError: where and why, for auth0_token_exchange
             if getattr(cause, "timed_out", False):
@@ -174,9 +192,9 @@ class TokenExchanger:
         return endpoint
 
     # -- the shared cache ---------------------------------------------------
-    def _cache_key(self, fields) -> str:
+    def _cache_key(self, fields, client: ClientAuthentication) -> str:
         # The subject token is part of the hash, never of the key itself.
-        material = json.dumps([self.issuer, self.client.client_id, sorted(fields)], separators=(",", ":"))
+        material = json.dumps([self.issuer, client.client_id, sorted(fields)], separators=(",", ":"))
         return cache_key("exchange", material)
 
     def _cached(self, key: str) -> dict | None:

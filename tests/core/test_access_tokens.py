@@ -13,7 +13,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from helpers import b64url, bearer, segment, sign_rs256, tenant_claims
 
-from django_auth0_api.errors import VerifyAccessTokenError
+from django_auth0_api.errors import DomainsResolverError, VerifyAccessTokenError
 from django_auth0_api.testing import FakeTenant, calls_to, rsa_key
 
 
@@ -352,8 +352,9 @@ def test_nbf_and_iat_must_be_numbers(auth0_tenant, api_client, name, value):
     assert refusal(api_client, auth0_tenant.mint_token(claims={name: value})) == f"Claim {name} is malformed"
 
 
-def test_a_token_without_iat_is_accepted(auth0_tenant, api_client):
-    assert api_client.verify_access_token(auth0_tenant.mint_token(drop=["iat"]))["sub"] == "auth0|user-1"
+def test_a_token_without_iat_is_refused(auth0_tenant, api_client):
+    # RFC 9068 §2.2: iat is required, as upstream requires it.
+    assert refusal(api_client, auth0_tenant.mint_token(drop=["iat"])) == "Issued-at time is missing"
 
 
 # -- sub, required claims, scope, cnf ------------------------------------------------------------------------
@@ -394,7 +395,7 @@ def test_a_non_string_scope_is_refused(auth0_tenant, api_client, scope):
     assert refusal(api_client, auth0_tenant.mint_token(claims={"scope": scope})) == "Claim scope is malformed"
 
 
-@pytest.mark.parametrize("cnf", ["thumb", {}, {"jkt": ""}, {"jkt": 5}, []])
+@pytest.mark.parametrize("cnf", ["thumb", {}, {"jkt": ""}, {"jkt": 5}, [], None, 0, False])
 def test_a_malformed_cnf_is_refused(auth0_tenant, api_client, cnf):
     assert refusal(api_client, auth0_tenant.mint_token(claims={"cnf": cnf})) == "Claim cnf is malformed"
 
@@ -414,7 +415,8 @@ def test_a_nested_act_is_accepted(auth0_tenant, api_client):
 
 
 @pytest.mark.parametrize("act", [
-    "svc", ["svc"], 5, None, {}, {"sub": ""}, {"sub": 5}, {"client_id": "svc"},
+    "svc", ["svc"], 5, None, {}, {"sub": ""}, {"sub": 5}, {"client_id": "svc"}, {"sub": "   "},
+    {"sub": "svc-1", "act": {"sub": " \t"}},
     {"sub": "svc-1", "act": {"sub": ""}},
     {"sub": "svc-1", "act": {"sub": "svc-2", "act": "svc-3"}},
     {"sub": "svc-1", "act": {"sub": "svc-2", "act": {"no_sub": True}}},
@@ -530,28 +532,49 @@ def broken_resolver(context):
     raise KeyError(f"no tenant for {context['request_headers']}")
 
 
-def test_a_failing_domains_resolver_refuses_and_logs_without_the_request(auth0_tenant, settings, client, caplog):
+def test_a_failing_domains_resolver_is_a_500_logged_once_without_the_request(auth0_tenant, settings, client,
+                                                                             caplog):
+    from django_auth0_api import request_auth
+
+    request_auth._logged.clear()
     settings.AUTH0_API = auth0_tenant.settings(DOMAINS=broken_resolver)
     token = auth0_tenant.mint_token()
-    response = client.get("/plain/me", **bearer(token))
-    assert (response.status_code, response.json()["error_description"]) == (401, "Issuer is not accepted")
-    assert [r.getMessage() for r in caplog.records if r.name == "django_auth0_api.tokens"] == [
-        "auth0: DOMAINS resolver failed, issuer refused (error=KeyError)"]
+    answers = [client.get("/plain/me", **bearer(token)) for _ in range(2)]
+    assert [(r.status_code, r.json(), "WWW-Authenticate" in r) for r in answers] == [
+        (500, {"error": "server_error", "error_description": "The server's authentication is misconfigured"},
+         False)] * 2
+    assert [r.getMessage() for r in caplog.records if r.name == "django_auth0_api"] == [
+        "auth0: configuration error DomainsResolverError The DOMAINS resolver raised KeyError; "
+        "answering 500 until it is fixed"]
 
 
-@pytest.mark.parametrize("returned", [5, [None], "tenant.example.auth0.com"])
-def test_a_domains_resolver_returning_garbage_refuses(auth0_tenant, settings, returned):
+@pytest.mark.parametrize("returned, description", [
+    (5, "The DOMAINS resolver must return a list of domains"),
+    (None, "The DOMAINS resolver must return a list of domains"),
+    ("tenant.example.auth0.com", "The DOMAINS resolver must return a list of domains"),
+    ([None], "The DOMAINS resolver must return a list of non-empty strings"),
+    (["  "], "The DOMAINS resolver must return a list of non-empty strings"),
+    (["ftp://tenant.example.auth0.com"],
+     "The DOMAINS resolver returned a domain that is not a host name or an https URL"),
+])
+def test_a_domains_resolver_returning_garbage_is_a_domains_resolver_error(auth0_tenant, settings, returned,
+                                                                          description):
     from django_auth0_api.conf import get_api_client
 
     settings.AUTH0_API = auth0_tenant.settings(DOMAINS=lambda context: returned)
-    assert refusal(get_api_client(), auth0_tenant.mint_token()) == "Issuer is not accepted"
+    with pytest.raises(DomainsResolverError) as caught:
+        get_api_client().verify_access_token(auth0_tenant.mint_token())
+    error = caught.value
+    assert (error.get_status_code(), error.get_error_code(), str(error)) == (
+        500, "domains_resolver_error", description)
+    assert network_calls(auth0_tenant) == 0
 
 
-def test_domains_resolver_returning_bad_domains_refuses(auth0_tenant, settings):
-    from django_auth0_api.conf import get_api_client
-
-    settings.AUTH0_API = auth0_tenant.settings(DOMAINS=lambda context: ["ftp://tenant.example.auth0.com"])
-    assert refusal(get_api_client(), auth0_tenant.mint_token()) == "Issuer is not accepted"
+def test_a_domains_resolver_error_under_drf_is_a_500(auth0_tenant, settings, client, no_middleware):
+    settings.AUTH0_API = auth0_tenant.settings(DOMAINS=broken_resolver)
+    response = client.get("/api/me", **bearer(auth0_tenant.mint_token()))
+    assert (response.status_code, response.json(), "WWW-Authenticate" in response) == (
+        500, {"detail": "The server's authentication is misconfigured", "error": "server_error"}, False)
 
 
 # -- the verified-token cache --------------------------------------------------------------------------------

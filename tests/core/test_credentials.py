@@ -70,6 +70,40 @@ def test_several_authorization_values_are_invalid_request(headers):
     assert caught.value.get_error_description() == "Several Authorization header values"
 
 
+@pytest.mark.parametrize("headers", [
+    "Bearer abc", b"Authorization: Bearer abc", 5, 1.5, object(), [None], [("Authorization",)],
+    [("Authorization", "Bearer abc", "extra")], ["Authorization"], [{"Authorization": "Bearer abc"}],
+    {"Authorization", "Bearer abc"},
+], ids=["str", "bytes", "int", "float", "object", "list-of-none", "1-tuple", "3-tuple", "list-of-str",
+        "list-of-dict", "set"])
+def test_headers_that_are_neither_a_mapping_nor_pairs_are_invalid_request(headers):
+    with pytest.raises(InvalidRequestError) as caught:
+        read_credentials(headers, ALLOWED)
+    assert caught.value.get_error_description() == "Headers must be a mapping or a list of (name, value) pairs"
+
+
+def test_a_mapping_whose_items_is_not_a_method_is_invalid_request():
+    class Odd:
+        items = None
+
+    with pytest.raises(InvalidRequestError):
+        read_credentials(Odd(), ALLOWED)
+
+
+@pytest.mark.parametrize("headers", [[("Authorization", "Bearer abc")], (["authorization", "Bearer abc"],)])
+def test_pairs_may_be_tuples_or_lists(headers):
+    assert read_credentials(headers, ALLOWED).token == "abc"
+
+
+def test_verify_request_with_garbage_headers_is_a_clean_invalid_request():
+    from django_auth0_api.client import ApiClient
+
+    with pytest.raises(InvalidRequestError) as caught:
+        ApiClient(ALLOWED).verify_request([None], "GET", "https://api.example.com/data")
+    assert (caught.value.get_status_code(), caught.value.get_error_code()) == (400, "invalid_request")
+    assert caught.value.get_headers()["WWW-Authenticate"].startswith('Bearer realm="api", error="invalid_request"')
+
+
 @pytest.mark.parametrize("value", [b"Bearer abc", 1, None])
 def test_non_string_header_values_are_invalid_request(value):
     with pytest.raises(InvalidRequestError):

@@ -143,7 +143,7 @@ def test_dpop_scheme_with_empty_dpop_header_is_invalid_request(client, token):
 def test_several_dpop_headers_are_refused(client, token, proof_for):
     # A server joins repeated header fields with commas (RFC 9110 §5.3).
     response = get(client, token, f"{proof_for()}, {proof_for()}")
-    assert_refused(response, "Several DPoP proofs")
+    assert_refused(response, "Multiple DPoP proofs")
 
 
 def test_several_dpop_headers_as_separate_fields_are_refused(auth0_tenant, token, proof_for):
@@ -151,7 +151,7 @@ def test_several_dpop_headers_as_separate_fields_are_refused(auth0_tenant, token
     headers = [("Authorization", f"DPoP {token}"), ("DPoP", proof_for()), ("dpop", proof_for())]
     with pytest.raises(InvalidDpopProofError) as caught:
         client.verify_request(headers, "GET", URL)
-    assert (caught.value.get_status_code(), caught.value.get_error_description()) == (401, "Several DPoP proofs")
+    assert (caught.value.get_status_code(), caught.value.get_error_description()) == (401, "Multiple DPoP proofs")
 
 
 def test_dpop_scheme_with_unbound_token_is_invalid_token(client, auth0_tenant, proof_for):
@@ -700,7 +700,7 @@ def test_100kb_proof_of_many_parts_is_refused_fast(client, token):
 
 def test_100kb_of_commas_is_refused_fast(client, token):
     response, elapsed = _timed(client, token, "a," * 50_000)
-    assert_refused(response, "Several DPoP proofs")
+    assert_refused(response, "Multiple DPoP proofs")
     assert elapsed < 0.5
 
 
@@ -783,7 +783,9 @@ def test_verify_dpop_proof_needs_every_argument(api_client, token, proof_for, mi
     arguments[missing] = ""
     with pytest.raises(MissingRequiredArgumentError) as caught:
         api_client.verify_dpop_proof(**arguments)
-    assert caught.value.get_error_description() == f"Missing required argument: {missing}"
+    named = "dpop_proof" if missing == "proof" else missing  # upstream's name for the proof
+    assert (caught.value.argument, caught.value.get_error_description()) == (
+        named, f"Missing required argument: {named}")
 
 
 def test_verify_dpop_proof_errors_challenge_on_the_dpop_scheme(api_client, token, proof_for):

@@ -378,6 +378,83 @@ def test_a_warm_bearer_request_makes_no_cache_round_trip(auth0_tenant, client, s
     assert (statuses, CountingCache.counts) == ([200] * 5, {"get": 0, "add": 0, "set": 0, "delete": 0, "get_many": 0})
 
 
+# -- upstream's options: custom_fetch, cache_ttl_seconds, cache_max_entries ------------------------------
+
+class FetchedReply:
+    """What a `custom_fetch` may return: anything with `.json()` (and `.headers`)."""
+
+    def __init__(self, document, headers=None, status_code=200):
+        self.document, self.headers, self.status_code = document, headers or {}, status_code
+
+    def json(self):
+        return self.document
+
+
+def upstream_client(tenant, **options):
+    from django_auth0_api.options import ApiClientOptions
+
+    return ApiClient(ApiClientOptions(domain=tenant.domain, audience=tenant.audience, **options))
+
+
+def test_custom_fetch_replaces_the_librarys_get_of_discovery_and_jwks(auth0_tenant):
+    fetched = []
+
+    def fetch(url):
+        fetched.append(url)
+        return auth0_tenant.discovery() if url == auth0_tenant.discovery_url else auth0_tenant.jwks()
+
+    client = upstream_client(auth0_tenant, custom_fetch=fetch)
+    assert client.verify_access_token(auth0_tenant.mint_token())["sub"] == "auth0|user-1"
+    assert (fetched, discovery_calls(auth0_tenant), jwks_calls(auth0_tenant)) == (
+        [auth0_tenant.discovery_url, auth0_tenant.jwks_url], 0, 0)
+
+
+def test_custom_fetch_replies_with_headers_follow_the_min_of_max_age_and_cache_ttl_seconds(auth0_tenant):
+    def fetch(url):
+        document = auth0_tenant.discovery() if url == auth0_tenant.discovery_url else auth0_tenant.jwks()
+        return FetchedReply(document, {"Cache-Control": "max-age=120"})
+
+    client = upstream_client(auth0_tenant, custom_fetch=fetch, cache_ttl_seconds=600)
+    client.verify_access_token(auth0_tenant.mint_token())
+    entry = cached("jwks", auth0_tenant)
+    assert round(entry.fresh_until - entry.fetched_at) == 120
+
+
+def test_cache_ttl_seconds_below_max_age_wins(auth0_tenant):
+    auth0_tenant.responses.replace("GET", auth0_tenant.jwks_url, json=auth0_tenant.jwks(),
+                                   headers={"Cache-Control": "max-age=3600"})
+    upstream_client(auth0_tenant, cache_ttl_seconds=45).verify_access_token(auth0_tenant.mint_token())
+    entry = cached("jwks", auth0_tenant)
+    assert round(entry.fresh_until - entry.fetched_at) == 45
+
+
+@pytest.mark.parametrize("fetch", [
+    lambda url: (_ for _ in ()).throw(OSError("down")),
+    lambda url: FetchedReply({"error": "nope"}, status_code=500),
+    lambda url: ["not", "a", "document"],
+], ids=["raises", "http-500", "not-a-document"])
+def test_a_failing_custom_fetch_is_503_keys_unavailable(auth0_tenant, fetch):
+    from django_auth0_api.errors import KeysUnavailableError
+
+    with pytest.raises(KeysUnavailableError) as caught:
+        upstream_client(auth0_tenant, custom_fetch=fetch).verify_access_token(auth0_tenant.mint_token())
+    assert (caught.value.get_status_code(), caught.value.get_headers()) == (503, {"Retry-After": "30"})
+
+
+def test_cache_max_entries_bounds_the_clients_memos(auth0_tenant):
+    client = upstream_client(auth0_tenant, cache_max_entries=2)
+    for sub in ("a", "b", "c", "d"):
+        client.verify_access_token(auth0_tenant.mint_token(sub))
+    memos = client.token_verifier._verified, client.token_verifier._headers, client.dpop_verifier._headers
+    assert (len(memos[0]), [memo.limit for memo in memos]) == (2, [2, 2, 2])
+
+
+def test_without_cache_max_entries_the_memos_keep_the_librarys_sizes(auth0_tenant):
+    from django_auth0_api.core.access_tokens import VERIFIED_CACHE_SIZE
+
+    assert upstream_client(auth0_tenant).token_verifier._verified.limit == VERIFIED_CACHE_SIZE
+
+
 # -- a cold start under concurrency -------------------------------------------------------------------
 
 COLD_THREADS = 32

@@ -108,7 +108,7 @@ def test_nonce_from_a_process_with_another_secret_is_refused(auth0_tenant, dpop_
         with pytest.raises(UseDpopNonceError) as caught:
             client.verify_request({"Authorization": f"DPoP {token}", "DPoP": proof}, "GET", URL)
         fresh = current_nonce()
-    assert caught.value.get_headers(client.options) == {"WWW-Authenticate": CHALLENGE, "DPoP-Nonce": fresh}
+    assert caught.value.get_headers() == {"WWW-Authenticate": CHALLENGE, "DPoP-Nonce": fresh}
 
 
 # -- through the middleware ----------------------------------------------------------------------

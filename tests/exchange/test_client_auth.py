@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from django_auth0_api import get_api_client
 from django_auth0_api.core import jws
-from django_auth0_api.errors import ApiError, ConfigurationError
+from django_auth0_api.errors import ApiError, ConfigurationError, GetTokenByExchangeProfileError
 from django_auth0_api.exchange.client_auth import ASSERTION_TYPE, ClientAuthentication
 from django_auth0_api.options import ApiClientOptions
 
@@ -137,9 +137,10 @@ def test_an_assertion_signed_by_an_unknown_key_is_the_tenants_invalid_client(aut
 ])
 def test_unusable_assertion_keys_are_configuration_errors(auth0_tenant, settings, key, message):
     settings.AUTH0_API = auth0_tenant.settings(CLIENT_AUTH_METHOD="private_key_jwt", CLIENT_ASSERTION_KEY=key)
-    with pytest.raises(ConfigurationError) as caught:
+    with pytest.raises(GetTokenByExchangeProfileError) as caught:
         exchange(auth0_tenant)
-    assert str(caught.value) == message
+    error = caught.value
+    assert (error.get_status_code(), error.get_error_code(), str(error)) == (500, "invalid_configuration", message)
     assert len(auth0_tenant.responses.calls) == 0
 
 

@@ -112,19 +112,42 @@ def test_bearer_prefix_is_refused_without_a_network_call(auth0_tenant, token):
     assert len(auth0_tenant.responses.calls) == 0
 
 
-@pytest.mark.parametrize("token", ["", None, "   "])
+@pytest.mark.parametrize("token", ["", None])
 def test_empty_token_is_a_missing_argument_without_a_network_call(auth0_tenant, token):
     with pytest.raises(MissingRequiredArgumentError) as caught:
         get_api_client().get_token_on_behalf_of(token, audience=CALENDAR)
     assert caught.value.argument == "access_token"
+    assert isinstance(caught.value, GetTokenByExchangeProfileError)
     assert len(auth0_tenant.responses.calls) == 0
 
 
-@pytest.mark.parametrize("token", [" abc.def.ghi", "abc.def.ghi\n", "abc def", "DPoP abc.def.ghi"])
-def test_token_with_whitespace_is_refused_without_a_network_call(auth0_tenant, token):
+@pytest.mark.parametrize("token", ["   ", "\t\n"])
+def test_blank_token_is_the_exchanges_own_error_without_a_network_call(auth0_tenant, token):
     with pytest.raises(GetTokenByExchangeProfileError) as caught:
         get_api_client().get_token_on_behalf_of(token, audience=CALENDAR)
-    assert caught.value.get_error_description() == "access_token must be a single token without whitespace"
+    error = caught.value
+    assert (error.get_status_code(), error.get_error_code(), error.get_error_description()) == (
+        400, "invalid_request", "access_token cannot be blank or whitespace")
+    assert not isinstance(error, MissingRequiredArgumentError)
+    assert len(auth0_tenant.responses.calls) == 0
+
+
+def test_blank_subject_token_of_a_profile_exchange_is_its_own_error(auth0_tenant):
+    with pytest.raises(GetTokenByExchangeProfileError) as caught:
+        get_api_client().get_token_by_exchange_profile(" ", "urn:example:external-token")
+    assert caught.value.get_error_description() == "subject_token cannot be blank or whitespace"
+
+
+@pytest.mark.parametrize("token, description", [
+    (" abc.def.ghi", "access_token must not have leading or trailing whitespace"),
+    ("abc.def.ghi\n", "access_token must not have leading or trailing whitespace"),
+    ("abc def", "access_token must be a single token without whitespace"),
+    ("DPoP abc.def.ghi", "access_token must be a single token without whitespace"),
+])
+def test_token_with_whitespace_is_refused_without_a_network_call(auth0_tenant, token, description):
+    with pytest.raises(GetTokenByExchangeProfileError) as caught:
+        get_api_client().get_token_on_behalf_of(token, audience=CALENDAR)
+    assert caught.value.get_error_description() == description
     assert len(auth0_tenant.responses.calls) == 0
 
 
@@ -143,21 +166,59 @@ def test_non_string_scope_is_refused(auth0_tenant):
 
 # -- configuration ----------------------------------------------------------------------------
 
+NEEDS_CREDENTIALS = ("Client credentials are required for token exchange: configure client_id and client_secret "
+                     "(CLIENT_ID, CLIENT_SECRET) of a confidential client")
+
+
+def needs_secret(method):
+    return (f"Client credentials are required for token exchange: CLIENT_AUTH_METHOD {method} needs client_id and "
+            "client_secret (CLIENT_SECRET), or use private_key_jwt with CLIENT_ASSERTION_KEY")
+
+
 @pytest.mark.parametrize("overrides, message", [
-    ({"CLIENT_ID": None}, "Token exchange needs CLIENT_ID (a confidential client of the tenant)"),
-    ({"CLIENT_SECRET": None}, "CLIENT_AUTH_METHOD client_secret_basic needs CLIENT_SECRET "
-                              "(or use private_key_jwt with CLIENT_ASSERTION_KEY)"),
-    ({"CLIENT_SECRET": None, "CLIENT_AUTH_METHOD": "client_secret_post"},
-     "CLIENT_AUTH_METHOD client_secret_post needs CLIENT_SECRET (or use private_key_jwt with CLIENT_ASSERTION_KEY)"),
-    ({"DOMAIN": None, "DOMAINS": ["tenant.example.auth0.com"]},
+    ({"CLIENT_ID": None}, NEEDS_CREDENTIALS),
+    ({"CLIENT_SECRET": None}, needs_secret("client_secret_basic")),
+    ({"CLIENT_SECRET": None, "CLIENT_AUTH_METHOD": "client_secret_post"}, needs_secret("client_secret_post")),
+    ({"DOMAIN": None, "DOMAINS": ["tenant.example.auth0.com"], "CLIENT_ID": None},
      "Token exchange needs DOMAIN: the tenant whose token endpoint is used"),
 ])
-def test_exchange_without_domain_or_credentials_is_a_configuration_error(auth0_tenant, settings, overrides, message):
+def test_exchange_without_domain_or_credentials_is_the_exchanges_own_error(auth0_tenant, settings, overrides, message):
     settings.AUTH0_API = auth0_tenant.settings(**overrides)
-    with pytest.raises(ConfigurationError) as caught:
+    with pytest.raises(GetTokenByExchangeProfileError) as caught:
         obo(auth0_tenant, "abc.def.ghi")
-    assert str(caught.value) == message
+    error = caught.value
+    assert (error.get_status_code(), error.get_error_code(), str(error)) == (500, "invalid_configuration", message)
     assert len(auth0_tenant.responses.calls) == 0
+
+
+def test_a_connection_exchange_without_credentials_is_its_own_error(auth0_tenant, settings):
+    settings.AUTH0_API = auth0_tenant.settings(CLIENT_ID=None)
+    with pytest.raises(GetAccessTokenForConnectionError) as caught:
+        get_api_client().get_access_token_for_connection({"connection": "google-oauth2", "access_token": "a.b.c"})
+    assert (caught.value.get_error_code(), str(caught.value)) == ("invalid_configuration", NEEDS_CREDENTIALS)
+
+
+def test_a_client_id_without_domain_is_a_configuration_error(auth0_tenant):
+    with pytest.raises(ConfigurationError) as caught:
+        ApiClientOptions(domains=[auth0_tenant.domain], audience=CALENDAR, client_id="c", client_secret="s")
+    assert str(caught.value) == ("The 'domain' parameter is required when 'client_id' is configured "
+                                 "(DOMAIN with CLIENT_ID)")
+
+
+@pytest.mark.parametrize("call, error_class", [
+    (lambda client, token: client.get_token_on_behalf_of(token, audience=""), GetTokenByExchangeProfileError),
+    (lambda client, token: client.get_token_by_exchange_profile(token, ""), GetTokenByExchangeProfileError),
+    (lambda client, token: client.get_token_by_exchange_profile("", "urn:x"), GetTokenByExchangeProfileError),
+    (lambda client, token: client.get_access_token_for_connection({"access_token": token}),
+     GetAccessTokenForConnectionError),
+    (lambda client, token: client.get_access_token_for_connection({"connection": "github"}),
+     GetAccessTokenForConnectionError),
+])
+def test_a_missing_argument_is_both_upstreams_error_and_the_exchanges(auth0_tenant, call, error_class):
+    with pytest.raises(MissingRequiredArgumentError) as caught:
+        call(get_api_client(), auth0_tenant.mint_token())
+    assert isinstance(caught.value, error_class)
+    assert (caught.value.get_status_code(), caught.value.get_error_code()) == (400, "invalid_request")
 
 
 # -- the cache --------------------------------------------------------------------------------
@@ -336,15 +397,25 @@ def test_a_200_with_nan_expires_in_is_502(auth0_tenant):
     auth0_tenant.queue_token_answer(200, text='{"access_token": "abc", "expires_in": NaN}')
     with pytest.raises(ApiError) as caught:
         obo(auth0_tenant)
-    assert (caught.value.get_status_code(), caught.value.get_error_code()) == (502, "invalid_response")
+    # NaN is not JSON (RFC 8259 §6).
+    assert (caught.value.get_status_code(), caught.value.get_error_code()) == (502, "invalid_json")
 
 
-def test_a_200_without_json_is_502(auth0_tenant):
+def test_a_200_without_json_is_502_invalid_json(auth0_tenant):
     auth0_tenant.queue_token_answer(200, text="<html>hello</html>")
     with pytest.raises(ApiError) as caught:
         obo(auth0_tenant)
-    assert (caught.value.get_status_code(), caught.value.get_error_description()) == (
-        502, "The token endpoint's answer is not a JSON object")
+    assert (caught.value.get_status_code(), caught.value.get_error_code(), caught.value.get_error_description()) == (
+        502, "invalid_json", "The token endpoint returned invalid JSON")
+
+
+@pytest.mark.parametrize("status", [400, 401, 404])
+def test_a_4xx_without_an_oauth_error_keeps_its_status(auth0_tenant, status):
+    auth0_tenant.queue_token_answer(status, text="Bad Request")
+    with pytest.raises(ApiError) as caught:
+        obo(auth0_tenant)
+    assert (caught.value.get_status_code(), caught.value.get_error_code(), caught.value.get_error_description()) == (
+        status, "token_exchange_error", f"The token endpoint answered HTTP {status} without an OAuth error")
 
 
 def test_a_429_carries_retry_after(auth0_tenant):

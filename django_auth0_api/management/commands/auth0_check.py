@@ -13,9 +13,9 @@ import logging
 
 from django.core.management.base import BaseCommand, CommandError
 
-from django_auth0_api.conf import get_options, in_settings_words
+from django_auth0_api.conf import get_options, settings_problem
 from django_auth0_api.core import http, jwe, jws
-from django_auth0_api.errors import ApiError, ConfigurationError, MissingRequiredArgumentError
+from django_auth0_api.errors import ApiError, BaseAuthError, ConfigurationError, MissingRequiredArgumentError
 from django_auth0_api.exchange.arguments import check_subject_token
 from django_auth0_api.exchange.client_auth import ClientAuthentication
 from django_auth0_api.options import is_allowed_endpoint, issuer_for
@@ -46,8 +46,8 @@ class Command(UsageErrorsExit2, BaseCommand):
     def _handle(self, options):
         try:
             settings = get_options()
-        except (ConfigurationError, TypeError) as exc:
-            raise CommandError(f"AUTH0_API is invalid: {in_settings_words(str(exc))}", returncode=1) from None
+        except (BaseAuthError, TypeError) as exc:  # ConfigurationError, or upstream's missing AUDIENCE
+            raise CommandError(f"AUTH0_API is invalid: {settings_problem(exc)}", returncode=1) from None
         self.problems: list[str] = []
         self.settings = settings
         self.exchange_token = None

@@ -57,6 +57,8 @@ class Command(UsageErrorsExit2, BaseCommand):
         except MissingRequiredArgumentError as exc:
             raise CommandError(exc.get_error_description(), returncode=2) from None
         except ApiError as exc:
+            if exc.get_error_code() == "invalid_configuration":
+                raise CommandError(f"token exchange is not possible: {exc}", returncode=1) from None
             raise CommandError(
                 f"token exchange failed (HTTP {exc.get_status_code()}): {exc.get_error_code()}: "
                 f"{exc.get_error_description()}{network_detail(exc)}", returncode=1,
