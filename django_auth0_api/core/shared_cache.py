@@ -154,25 +154,28 @@ class SharedCache:
         if self._down():
             return None
         backend = self.backend
-        try:
-            if backend.add(key, value, None if timeout is None else int(timeout)):
-                return True
-        except Exception as exc:
-            self._failed("add", exc)
-            return None
-        if isinstance(backend, _ADD_RAISES_WHEN_DOWN):
-            return False
-        # "Not stored" may mean "cannot store": the key is there only if it
-        # reads back (a second round trip, on this path only).
-        try:
-            there = backend.get(key, _MISSING) is not _MISSING
-        except Exception as exc:
-            self._failed("read", exc)
-            return None
-        if not there:
-            self._failed("add")
-            return None
-        return False
+        # Twice at most: a key that was there at the add may be gone at the
+        # read-back (a fetch lock released meanwhile), which is no outage.
+        for _attempt in range(2):
+            try:
+                if backend.add(key, value, None if timeout is None else int(timeout)):
+                    return True
+            except Exception as exc:
+                self._failed("add", exc)
+                return None
+            if isinstance(backend, _ADD_RAISES_WHEN_DOWN):
+                return False
+            # "Not stored" may mean "cannot store": the key is there only if it
+            # reads back (a second round trip, on this path only).
+            try:
+                there = backend.get(key, _MISSING) is not _MISSING
+            except Exception as exc:
+                self._failed("read", exc)
+                return None
+            if there:
+                return False
+        self._failed("add")
+        return None
 
     async def aadd(self, key: str, value: Any, timeout: float | None) -> bool | None:
         """`add` off the event loop (as Django's own async cache methods run)."""
