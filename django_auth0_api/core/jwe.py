@@ -22,14 +22,15 @@ import json
 import os
 from collections.abc import Mapping
 
-from cryptography.exceptions import InvalidTag, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ..errors import ConfigurationError
 from . import jws
 from .memo import BoundedMemo
+from .pem import pem_bytes, private_key
 
 # Key management algorithms (RFC 7518 §4.3 and the IANA JOSE registry) and the
 # hash of their OAEP padding. RSA1_5 (padding oracles, RFC 7516 §11.5) and
@@ -159,19 +160,12 @@ def load_decryption_key(kid: str, source) -> rsa.RSAPrivateKey:
     """One decryption key: PEM text, or the path of a PEM file; RSA, 2048 bits or more."""
     if not isinstance(source, str) or not source.strip():
         raise ConfigurationError(f"DECRYPTION_KEYS[{kid!r}] must be PEM text or a file path")
-    if "-----BEGIN" in source:
-        data = source.encode("utf-8")
-    else:
-        try:
-            with open(source, "rb") as handle:
-                data = handle.read(64 * 1024)
-        except OSError:
-            raise ConfigurationError(f"DECRYPTION_KEYS[{kid!r}] is neither PEM text nor a readable file") from None
-    try:
-        key = serialization.load_pem_private_key(data, password=None)
-    except (ValueError, TypeError, UnsupportedAlgorithm):
-        # The library's message could quote the input; ours never does.
-        raise ConfigurationError(f"DECRYPTION_KEYS[{kid!r}] is not an unencrypted PEM private key") from None
+    data = pem_bytes(source)
+    if data is None:
+        raise ConfigurationError(f"DECRYPTION_KEYS[{kid!r}] is neither PEM text nor a readable file")
+    key = private_key(data)
+    if key is None:
+        raise ConfigurationError(f"DECRYPTION_KEYS[{kid!r}] is not an unencrypted PEM private key")
     if not isinstance(key, rsa.RSAPrivateKey) or key.key_size < MIN_RSA_BITS:
         raise ConfigurationError(f"DECRYPTION_KEYS[{kid!r}] must be an RSA private key of {MIN_RSA_BITS} bits or more")
     return key

@@ -16,11 +16,10 @@ import time
 import uuid
 from urllib.parse import quote_plus
 
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from ..core import jws
+from ..core.pem import pem_bytes, private_key
 from ..errors import ConfigurationError
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -80,19 +79,12 @@ def load_assertion_key(value) -> tuple[object, str]:
     a PEM file) and its algorithm: RS256 for RSA, ES256 for P-256."""
     if not isinstance(value, str) or not value.strip():
         raise ConfigurationError("CLIENT_AUTH_METHOD private_key_jwt needs CLIENT_ASSERTION_KEY")
-    if "-----BEGIN" in value:
-        data = value.encode("utf-8")
-    else:
-        try:
-            with open(value, "rb") as handle:
-                data = handle.read(64 * 1024)
-        except OSError:
-            raise ConfigurationError("CLIENT_ASSERTION_KEY is neither a PEM key nor a readable PEM file") from None
-    try:
-        key = serialization.load_pem_private_key(data, password=None)
-    except (ValueError, TypeError, UnsupportedAlgorithm):
-        # The library's message could quote the input; ours never does.
-        raise ConfigurationError("CLIENT_ASSERTION_KEY is not an unencrypted PEM private key") from None
+    data = pem_bytes(value)
+    if data is None:
+        raise ConfigurationError("CLIENT_ASSERTION_KEY is neither a PEM key nor a readable PEM file")
+    key = private_key(data)
+    if key is None:
+        raise ConfigurationError("CLIENT_ASSERTION_KEY is not an unencrypted PEM private key")
     if isinstance(key, rsa.RSAPrivateKey) and key.key_size >= MIN_RSA_BITS:
         return key, "RS256"
     if isinstance(key, ec.EllipticCurvePrivateKey) and isinstance(key.curve, ec.SECP256R1):
