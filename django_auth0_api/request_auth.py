@@ -172,13 +172,22 @@ def _verify(http_request, client: ApiClient):
         credentials, context = _read(http_request, client)
         token = client.authenticate_credentials(credentials, http_request.method, http_request.build_absolute_uri,
                                                 context)
-    except (MissingAuthorizationError, InvalidAuthSchemeError):
-        return None
-    except ConfigurationError as exc:  # e.g. a DOMAINS resolver that failed
-        return configuration_failure(exc)
     except BaseAuthError as exc:
-        signals.refused(client, exc, start, http_request)
-        return exc
+        return _refused(client, exc, start, http_request)
+    return _verified(client, token, start, http_request)
+
+
+def _refused(client: ApiClient, exc: BaseAuthError, start, http_request):
+    """The outcome of a request whose verification raised `exc` (sync and async alike)."""
+    if isinstance(exc, (MissingAuthorizationError, InvalidAuthSchemeError)):
+        return None  # no credentials of ours: other code may authenticate the request
+    if isinstance(exc, ConfigurationError):  # e.g. a DOMAINS resolver that failed
+        return configuration_failure(exc)
+    signals.refused(client, exc, start, http_request)
+    return exc
+
+
+def _verified(client: ApiClient, token, start, http_request):
     if start is not None:
         signals.verified(client, token, start, http_request)
     return token
@@ -219,16 +228,9 @@ async def _averify(http_request, client: ApiClient):
         credentials, context = _read(http_request, client)
         token = await client.aauthenticate_credentials(credentials, http_request.method,
                                                        http_request.build_absolute_uri, context)
-    except (MissingAuthorizationError, InvalidAuthSchemeError):
-        return None
-    except ConfigurationError as exc:  # e.g. a DOMAINS resolver that failed
-        return configuration_failure(exc)
     except BaseAuthError as exc:
-        signals.refused(client, exc, start, http_request)
-        return exc
-    if start is not None:
-        signals.verified(client, token, start, http_request)
-    return token
+        return _refused(client, exc, start, http_request)
+    return _verified(client, token, start, http_request)
 
 
 def user_for(request, token, client: ApiClient | None = None):
