@@ -94,7 +94,7 @@ class ApiClient:
             raise
         if start is not None:
             signals.verified(self, token, start)
-        return dict(token.claims)
+        return token.claims_dict()
 
     @_with_challenge
     def authenticate(

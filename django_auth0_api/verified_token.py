@@ -54,6 +54,11 @@ class VerifiedToken:
             object.__setattr__(self, "_claims_view", view)
         return view
 
+    def claims_dict(self) -> dict[str, Any]:
+        """The claims as a new dict of the caller's own (deep: nested claims
+        too), to change or to serialize; `claims` is the read-only view."""
+        return copy_json(self._claims)
+
     @property
     def proof_claims(self) -> Mapping[str, Any] | None:
         if self._proof_claims is not None and self._proof_view is None:

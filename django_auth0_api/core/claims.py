@@ -44,13 +44,17 @@ def copy_json(value):
     can change what the verified-token cache serves to the next request."""
     kind = type(value)
     if kind is dict:
-        return {key: copy_json(item) if type(item) in _CONTAINERS else item for key, item in value.items()}
+        copy = value.copy()
+        for key, item in value.items():
+            if type(item) in _CONTAINERS:  # most claims are flat: the copy above is the whole job
+                copy[key] = copy_json(item)
+        return copy
     if kind is list:
         return [copy_json(item) if type(item) in _CONTAINERS else item for item in value]
     return value
 
 
-_CONTAINERS = (dict, list)
+_CONTAINERS = frozenset({dict, list})
 
 
 def bound_key_of(claims) -> str | None:

@@ -62,6 +62,9 @@ class IssuerDocuments:
                                    name=f"the JWKS of {issuer}")
         self._cooldown_key = cache_key("jwks-cooldown", issuer)
         self._keys: dict[str, tuple[dict, object]] = {}
+        # (kid, alg) -> key, for keys of `_keys` already found to fit `alg`;
+        # replaced, never emptied, with `_keys`, so a reader keeps a whole one.
+        self._fitting: dict[tuple[str, str], object] = {}
         self._next_sync = 0.0
         self._next_refetch = 0.0
         self._lock = threading.Lock()
@@ -69,7 +72,13 @@ class IssuerDocuments:
     # -- public -----------------------------------------------------------
     def get_key(self, kid: str, alg: str):
         """The public key for `kid`, checked to fit `alg`."""
-        self._load(self.jwks.get)
+        local = self.jwks.local
+        if local is None or time.time() >= local.fresh_until:
+            self._load(self.jwks.get)
+        fitting = self._fitting
+        key = fitting.get((kid, alg))
+        if key is not None:
+            return key
         found = self._keys.get(kid)
         if found is None:
             found = self._after_rotation(kid)
@@ -78,6 +87,8 @@ class IssuerDocuments:
         jwk, key = found
         if not jws.jwk_verifies(jwk, key, alg):
             raise VerifyAccessTokenError("Signing key does not fit the token's algorithm")
+        if self._keys.get(kid) is found:  # bounded: only the keys of the set, each with its algorithms
+            fitting[(kid, alg)] = key
         return key
 
     def warm_key(self, kid: str, alg: str):
@@ -197,6 +208,7 @@ class IssuerDocuments:
                 logger.warning("auth0: unusable key skipped (issuer=%s, kid=%s)", self.issuer, kid,
                                extra={"event": "key_skipped", "issuer": self.issuer, "kid": kid})
         previous, self._keys = self._keys, keys
+        self._fitting = {}
         signals.key_set_changed(self, previous, keys)
         if previous and self._on_rotate is not None:
             self._on_rotate()

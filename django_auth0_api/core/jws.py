@@ -8,9 +8,11 @@ keep its algorithm objects and key loaders and do the rest ourselves.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import json
 import re
+import sys
 from typing import TypeGuard
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
@@ -44,10 +46,34 @@ class JWSError(ValueError):
     """The input is not a well-formed compact JWS (or JWK); no detail leaks."""
 
 
-def b64decode(segment: str) -> bytes:
-    if not _B64URL.fullmatch(segment) or len(segment) % 4 == 1:
+_TO_STANDARD_ALPHABET = bytes.maketrans(b"-_", b"+/")
+
+
+def _b64decode_strict(segment: str) -> bytes:
+    # base64url without padding (RFC 7515 §2). Python 3.11's strict mode
+    # refuses whatever is not the alphabet in C; `+`, `/` and `=` are refused
+    # first, since they would pass once the alphabet is translated.
+    try:
+        data = segment.encode("ascii")
+    except (UnicodeEncodeError, AttributeError):
+        raise JWSError("bad base64url") from None
+    if b"+" in data or b"/" in data or b"=" in data or len(data) % 4 == 1:
+        raise JWSError("bad base64url")
+    try:
+        return binascii.a2b_base64(data.translate(_TO_STANDARD_ALPHABET) + b"=" * (-len(data) % 4),
+                                   strict_mode=True)
+    except binascii.Error:
+        raise JWSError("bad base64url") from None
+
+
+def _b64decode_checked(segment: str) -> bytes:
+    # Python 3.10 has no strict mode: the alphabet is checked by a regex.
+    if not isinstance(segment, str) or not _B64URL.fullmatch(segment) or len(segment) % 4 == 1:
         raise JWSError("bad base64url")
     return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+
+
+b64decode = _b64decode_strict if sys.version_info >= (3, 11) else _b64decode_checked
 
 
 def b64encode(data: bytes) -> str:
@@ -63,7 +89,15 @@ _DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
 
 def parse_json_object(data: bytes | str) -> dict:
     try:
-        value = _DECODER.decode(data.decode("utf-8") if isinstance(data, bytes) else data)
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+        # The C scanner straight away for what a JWT holds (no whitespace
+        # around the object); the decoder's full path for anything else.
+        try:
+            value, end = _DECODER.scan_once(text, 0)
+        except StopIteration:
+            end = -1
+        if end != len(text):
+            value = _DECODER.decode(text)
     except (ValueError, RecursionError, UnicodeDecodeError):
         raise JWSError("bad JSON") from None
     if not isinstance(value, dict):

@@ -32,7 +32,8 @@ PREFIX = "auth0_api:v1:"
 # swallows a DatabaseError) answer False for "could not store" as well.
 _ADD_RAISES_WHEN_DOWN = (RedisCache, LocMemCache)
 _MISSING = object()
-# A cache whose watermark is read on every call: in process, so free.
+# A cache whose watermark is read on every call: in process, so cheap, and a
+# LocMem cache culls what is not read (it would cull a watermark read rarely).
 _IN_PROCESS = (LocMemCache,)
 # Elsewhere (Memcached, the database) each process re-reads the watermark this
 # often, and after any failure of the cache.
@@ -127,10 +128,13 @@ class SharedCache:
         _down_until[(os.getpid(), self.alias)] = time.monotonic() + OUTAGE_HOLD
 
     def get(self, key: str, default: Any = None) -> Any:
+        return self._get(self.backend, key, default)
+
+    def _get(self, backend: Any, key: str, default: Any) -> Any:
         if self._down():
             return default
         try:
-            return self.backend.get(key, default)
+            return backend.get(key, default)
         except Exception as exc:
             self._failed("read", exc)
             return default
@@ -150,10 +154,12 @@ class SharedCache:
         """True when stored, False when the key was already there, None when
         the cache could not answer or could not store it (the caller decides
         what that means). `timeout` None: no expiry."""
+        return self._add(self.backend, key, value, timeout)
+
+    def _add(self, backend: Any, key: str, value: Any, timeout: float | None) -> bool | None:
         _record(self.alias, key)
         if self._down():
             return None
-        backend = self.backend
         # Twice at most: a key that was there at the add may be gone at the
         # read-back (a fetch lock released meanwhile), which is no outage.
         for _attempt in range(2):
@@ -211,7 +217,7 @@ class SharedCache:
             if self._down():
                 return None, None
             return self._redis_add_since(backend, key, value, timeout, watermark_key)
-        added = self.add(key, value, timeout)
+        added = self._add(backend, key, value, timeout)
         slot = (os.getpid(), self.alias, watermark_key)
         if added is None:
             with _watermarks_lock:
@@ -220,7 +226,7 @@ class SharedCache:
         known = _watermarks.get(slot)
         if known is not None and time.monotonic() < known[1] and not isinstance(backend, _IN_PROCESS):
             return added, known[0]
-        since = self._read_watermark(watermark_key)
+        since = self._read_watermark(backend, watermark_key)
         with _watermarks_lock:
             if since is None:
                 _watermarks.pop(slot, None)
@@ -228,12 +234,12 @@ class SharedCache:
                 _watermarks[slot] = (since, time.monotonic() + WATERMARK_RECHECK)
         return (added, since) if since is not None else (None, None)
 
-    def _read_watermark(self, watermark_key: str) -> int | None:
-        since = self.get(watermark_key, _MISSING)
+    def _read_watermark(self, backend: Any, watermark_key: str) -> int | None:
+        since = self._get(backend, watermark_key, _MISSING)
         if since is _MISSING:  # the cache started empty (or cannot answer): from now on
-            if self.add(watermark_key, int(time.time()), None) is None:
+            if self._add(backend, watermark_key, int(time.time()), None) is None:
                 return None
-            since = self.get(watermark_key, _MISSING)
+            since = self._get(backend, watermark_key, _MISSING)
         return since if isinstance(since, int) and not isinstance(since, bool) else None
 
     def _redis_add_since(self, backend, key, value, timeout, watermark_key) -> tuple[bool | None, int | None]:
