@@ -8,6 +8,7 @@ and `TokenHasPermission` work unchanged (they only read `request.auth`).
 from __future__ import annotations
 
 import importlib.util
+from typing import TYPE_CHECKING
 
 from asgiref.sync import sync_to_async
 
@@ -16,6 +17,11 @@ from .errors import BaseAuthError
 from .permissions import TokenHasPermission, TokenHasScope
 from .request_auth import aauthenticate_request
 from .users import TokenUser
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+
+    from .verified_token import VerifiedToken
 
 if importlib.util.find_spec("adrf") is None:  # pragma: no cover (adrf is in the test extra)
     raise ImportError("django_auth0_api.adrf needs adrf: pip install adrf")
@@ -27,7 +33,8 @@ class Auth0Authentication(authentication.Auth0Authentication):
     """`authenticate` is a coroutine: the token is verified without blocking
     the event loop, once per request with the middleware and the other faces."""
 
-    async def authenticate(self, request):
+    # adrf awaits the `authenticate` of an async view's classes.
+    async def authenticate(self, request: Request) -> tuple[object, VerifiedToken] | None:  # type: ignore[override]
         client = self.get_api_client(request)
         try:
             token = await aauthenticate_request(request, client)
@@ -37,7 +44,7 @@ class Auth0Authentication(authentication.Auth0Authentication):
             return None
         return await self.aget_user(request, token), token
 
-    async def aget_user(self, request, token):
+    async def aget_user(self, request: Request, token: VerifiedToken) -> object:
         """`get_user` off the event loop, unless it is the stateless default."""
         client = self.get_api_client(request)
         if type(self).get_user is authentication.Auth0Authentication.get_user and client.options.user_resolver is None:

@@ -4,8 +4,9 @@ plain Django view, sync or `async def` (README "Plain Django views")."""
 from __future__ import annotations
 
 import inspect
+from collections.abc import Awaitable, Callable
 from functools import wraps
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 from asgiref.sync import iscoroutinefunction
 
@@ -15,12 +16,19 @@ from .request_auth import aauthenticate_request, attach, authenticate_request, e
 from .view_scopes import DECORATOR_SCOPES
 
 if TYPE_CHECKING:
-    from .client import ApiClient
+    from django.http import HttpRequest, HttpResponseBase, JsonResponse
+    from typing_extensions import Unpack
 
+    from .client import ApiClient
+    from .verified_token import VerifiedToken
+
+_View = TypeVar("_View", bound="Callable[..., HttpResponseBase | Awaitable[HttpResponseBase]]")
+# Read by CsrfViewMiddleware on the view it is about to run.
+_CSRF_EXEMPT = "csrf_exempt"
 _USAGE = "use @auth0_required, or @auth0_required(scopes=[...]) with keyword arguments"
 
 
-def requirement(scopes=(), **rules) -> policy.Requirement:
+def requirement(scopes: policy.Names = (), **rules: Unpack[policy.Rules]) -> policy.Requirement:
     """What a view requires of a token (`policy.requirement`, README
     "Authorization rules"): an object with `check(token, request)` that raises
     the `BaseAuthError` to answer. Shared by the decorator and ninja's
@@ -32,7 +40,14 @@ def requirement(scopes=(), **rules) -> policy.Requirement:
     return policy.requirement(scopes=tuple(scopes), **rules)
 
 
-def auth0_required(view=None, *, scopes=(), client: ApiClient | None = None, **rules):
+@overload
+def auth0_required(view: _View, *, scopes: policy.Names = (), client: ApiClient | None = None,
+                   **rules: Unpack[policy.Rules]) -> _View: ...
+@overload
+def auth0_required(view: None = None, *, scopes: policy.Names = (), client: ApiClient | None = None,
+                   **rules: Unpack[policy.Rules]) -> Callable[[_View], _View]: ...
+def auth0_required(view: _View | None = None, *, scopes: policy.Names = (), client: ApiClient | None = None,
+                   **rules: Unpack[policy.Rules]) -> _View | Callable[[_View], _View]:
     """Use bare (`@auth0_required`) or with keywords
     (`@auth0_required(scopes=["read:x"], client=other_api)`).
 
@@ -44,7 +59,7 @@ def auth0_required(view=None, *, scopes=(), client: ApiClient | None = None, **r
     # The view's scopes, named by a 401's challenge and the RFC 9728 metadata.
     named = (scopes,) if isinstance(scopes, str) else tuple(scopes)
 
-    def admit(request, token, api_client):
+    def admit(request: HttpRequest, token: VerifiedToken | None, api_client: ApiClient) -> JsonResponse | None:
         """None to run the view, or the refusal's response."""
         if token is None:
             return error_response(MissingAuthorizationError(), api_client, named)
@@ -56,12 +71,12 @@ def auth0_required(view=None, *, scopes=(), client: ApiClient | None = None, **r
             attach(request, token, api_client)
         return None
 
-    def decorate(view_func):
+    def decorate(view_func: _View) -> _View:
         _check_view(view_func)
 
         if iscoroutinefunction(view_func):
             @wraps(view_func)
-            async def async_wrapped(request, *args, **kwargs):
+            async def async_wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
                 api_client = client or face_client()
                 try:
                     token = await aauthenticate_request(request, api_client)
@@ -71,11 +86,11 @@ def auth0_required(view=None, *, scopes=(), client: ApiClient | None = None, **r
                 return refusal if refusal is not None else await view_func(request, *args, **kwargs)
 
             setattr(async_wrapped, DECORATOR_SCOPES, named)
-            async_wrapped.csrf_exempt = True  # as below
-            return async_wrapped
+            setattr(async_wrapped, _CSRF_EXEMPT, True)  # as below
+            return cast(_View, async_wrapped)
 
         @wraps(view_func)
-        def wrapped(request, *args, **kwargs):
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase | Awaitable[HttpResponseBase]:
             api_client = client or face_client()
             try:
                 token = authenticate_request(request, api_client)
@@ -87,13 +102,13 @@ def auth0_required(view=None, *, scopes=(), client: ApiClient | None = None, **r
         setattr(wrapped, DECORATOR_SCOPES, named)
         # CsrfViewMiddleware looks before the view runs: a request reaches the view
         # only with a verified token, which no forged request carries (request_auth.exempt_from_csrf).
-        wrapped.csrf_exempt = True
-        return wrapped
+        setattr(wrapped, _CSRF_EXEMPT, True)
+        return cast(_View, wrapped)
 
     return decorate(view) if view is not None else decorate
 
 
-def _check_view(candidate) -> None:
+def _check_view(candidate: object) -> None:
     if inspect.isclass(candidate):
         raise TypeError(f"auth0_required() takes a view function: decorate {candidate.__name__}.as_view(), "
                         "or a method with method_decorator")

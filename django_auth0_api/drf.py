@@ -3,6 +3,8 @@ answer for a token exchange that failed inside a view."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -10,7 +12,7 @@ from .errors import ApiError, ConfigurationError
 from .request_auth import configuration_failure, error_body, exchange_failure, expose_challenge
 
 
-def exception_handler(exc, context):
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApiError):
         return exchange_failed(exc)
     if isinstance(exc, ConfigurationError):  # e.g. get_api_client() in the view

@@ -25,7 +25,13 @@ from .errors import BaseAuthError, ConfigurationError, MissingAuthorizationError
 from .request_auth import aauthenticate_request, attach, authenticate_request, error_response, face_client
 
 if TYPE_CHECKING:
+    from django.http import HttpRequest, JsonResponse
+    from ninja import NinjaAPI
+    from typing_extensions import Unpack
+
+    from . import policy
     from .client import ApiClient
+    from .verified_token import VerifiedToken
 
 __all__ = ["AsyncAuth0Bearer", "Auth0Bearer", "Auth0Refusal", "install"]
 
@@ -34,7 +40,7 @@ class Auth0Refusal(AuthenticationError):
     """A refusal with its own status. ninja's default handler already answers
     it with that status; `install(api)` adds the body and the challenge."""
 
-    def __init__(self, error: BaseAuthError, client: ApiClient | None):
+    def __init__(self, error: BaseAuthError, client: ApiClient | None) -> None:
         # A configuration error's text is for the server's log, not the client.
         message = (ConfigurationError.default_description if isinstance(error, ConfigurationError)
                    else error.get_error_description())
@@ -43,14 +49,15 @@ class Auth0Refusal(AuthenticationError):
         self.client = client
 
 
-def refusal_response(request, exc: Auth0Refusal):
+def refusal_response(request: HttpRequest, exc: Auth0Refusal) -> JsonResponse:
     return error_response(exc.error, exc.client)
 
 
-def install(api) -> None:
+def install(api: NinjaAPI) -> None:
     """Answer `Auth0Bearer`'s refusals on `api` as every face of this library
     does: `{"error", "error_description"}`, `WWW-Authenticate`, `DPoP-Nonce`."""
-    api.add_exception_handler(Auth0Refusal, refusal_response)
+    # ninja's type has a handler take the exception class or an instance; it is given the instance.
+    api.add_exception_handler(Auth0Refusal, refusal_response)  # type: ignore[arg-type]
 
 
 class Auth0Bearer(AuthBase):
@@ -62,7 +69,8 @@ class Auth0Bearer(AuthBase):
     openapi_type = "http"
     api_client: ApiClient | None = None
 
-    def __init__(self, scopes=(), *, client: ApiClient | None = None, **rules: Any):
+    def __init__(self, scopes: policy.Names = (), *, client: ApiClient | None = None,
+                 **rules: Unpack[policy.Rules]) -> None:
         self.requirement = requirement(scopes, **rules)
         if client is not None:
             self.api_client = client
@@ -70,13 +78,13 @@ class Auth0Bearer(AuthBase):
         self.is_async = False
 
     # -- extension points ---------------------------------------------------
-    def get_api_client(self, request) -> ApiClient:
+    def get_api_client(self, request: HttpRequest | None) -> ApiClient:
         return self.api_client or face_client()
 
     # ninja builds the OpenAPI scheme from this attribute: read it from the
     # client's DPoP mode when the document is built, not at import.
     @property  # type: ignore[override]
-    def openapi_security_schema(self) -> dict:
+    def openapi_security_schema(self) -> dict[str, str]:
         options = self.get_api_client(None).options
         if options.dpop_enabled and options.dpop_required:
             return {"type": "http", "scheme": "DPoP",
@@ -87,25 +95,27 @@ class Auth0Bearer(AuthBase):
         return {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": description}
 
     @openapi_security_schema.setter
-    def openapi_security_schema(self, value) -> None:
+    def openapi_security_schema(self, value: dict[str, Any]) -> None:
         pass  # AuthBase.__init__ assigns one built at import time
 
     # -- the request ----------------------------------------------------------
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> VerifiedToken:
         client = self.get_api_client(request)
         try:
             return self._admit(request, authenticate_request(request, client), client)
         except BaseAuthError as error:
             raise Auth0Refusal(error, client) from None
 
-    def _admit(self, request, token, client: ApiClient):
+    def _admit(self, request: HttpRequest, token: VerifiedToken | None, client: ApiClient) -> VerifiedToken:
         if token is None:
             raise MissingAuthorizationError()
         try:
             self.requirement.check(token, request)
         except BaseAuthError as error:
             raise error.with_scheme(token.scheme) from None
-        if getattr(request, "auth", None) is not token:
+        # `object`: mypy would narrow `token` to the `Any | None` of a bare getattr compared with `is not`.
+        attached: object = getattr(request, "auth", None)
+        if attached is not token:
             attach(request, token, client)
         return token
 
@@ -113,11 +123,13 @@ class Auth0Bearer(AuthBase):
 class AsyncAuth0Bearer(Auth0Bearer):
     """`Auth0Bearer` for async operations: verifies without blocking the loop."""
 
-    def __init__(self, scopes=(), *, client: ApiClient | None = None, **rules: Any):
+    def __init__(self, scopes: policy.Names = (), *, client: ApiClient | None = None,
+                 **rules: Unpack[policy.Rules]) -> None:
         super().__init__(scopes, client=client, **rules)
         self.is_async = True
 
-    async def __call__(self, request):
+    # ninja awaits the callback of an `is_async` auth.
+    async def __call__(self, request: HttpRequest) -> VerifiedToken:  # type: ignore[override]
         client = self.get_api_client(request)
         try:
             return self._admit(request, await aauthenticate_request(request, client), client)

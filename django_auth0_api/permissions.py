@@ -18,6 +18,9 @@ Sync, so they serve adrf's async views as well (README "adrf").
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, TypeAlias
+
 from rest_framework import exceptions
 from rest_framework.permissions import AND, NOT, OR, BasePermission, OperandHolder, SingleOperandHolder
 
@@ -27,18 +30,27 @@ from .core.challenges import build_challenge
 from .errors import BaseAuthError, InsufficientScopeError
 from .verified_token import VerifiedToken
 
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
+
+    from .client import ApiClient
+    from .options import ApiClientOptions
+
+_Operand: TypeAlias = "type[BasePermission] | OperandHolder | SingleOperandHolder | RulePermission"
+
 
 class InsufficientScope(exceptions.PermissionDenied):
     """A 403 refusal that carries its own challenge."""
 
-    def __init__(self, error: InsufficientScopeError, options=None):
+    def __init__(self, error: InsufficientScopeError, options: ApiClientOptions | None = None) -> None:
         code = error.get_error_code()
         super().__init__({"detail": error.get_error_description(), "error": code}, code)
         # DRF's exception handler sends `auth_header` as WWW-Authenticate.
         self.auth_header = build_challenge(options or get_api_client().options, error)
 
 
-def as_refusal(error: BaseAuthError, client=None) -> exceptions.APIException:
+def as_refusal(error: BaseAuthError, client: ApiClient | None = None) -> exceptions.APIException:
     """The DRF exception for a refused rule: 403 keeps its challenge; a 401
     (step-up) goes through DRF's authentication-failure path."""
     if error.get_status_code() == 403 and isinstance(error, InsufficientScopeError):
@@ -48,22 +60,22 @@ def as_refusal(error: BaseAuthError, client=None) -> exceptions.APIException:
     return as_drf_exception(error, client)
 
 
-def missing_from(granted: frozenset[str], required) -> list[str]:
+def missing_from(granted: frozenset[str], required: Iterable[str]) -> list[str]:
     return [item for item in required if item not in granted]
 
 
 class PolicyPermission(BasePermission):
     """A DRF permission that checks one `policy.Requirement`."""
 
-    api_client = None
+    api_client: ApiClient | None = None
 
-    def get_api_client(self, request, view):
+    def get_api_client(self, request: Request, view: APIView) -> ApiClient:
         return getattr(view, "api_client", None) or self.api_client or get_api_client()
 
-    def get_requirement(self, request, view) -> policy.Requirement:
+    def get_requirement(self, request: Request, view: APIView) -> policy.Requirement:
         raise NotImplementedError
 
-    def has_permission(self, request, view):
+    def has_permission(self, request: Request, view: APIView) -> bool:
         token = request.auth
         if not isinstance(token, VerifiedToken):
             return False
@@ -77,13 +89,13 @@ class PolicyPermission(BasePermission):
 class _TokenHas(PolicyPermission):
     kind = "scope"
 
-    def get_required(self, request, view) -> tuple[str, ...]:
+    def get_required(self, request: Request, view: APIView) -> policy.Names:
         raise NotImplementedError
 
-    def get_required_alternates(self, request, view):
+    def get_required_alternates(self, request: Request, view: APIView) -> policy.MethodAlternatives | None:
         raise NotImplementedError
 
-    def get_requirement(self, request, view) -> policy.Requirement:
+    def get_requirement(self, request: Request, view: APIView) -> policy.Requirement:
         required = policy.names(self.get_required(request, view))
         alternates = self.get_required_alternates(request, view)
         if alternates:
@@ -100,26 +112,26 @@ class TokenHasScope(_TokenHas):
 
     kind = "scope"
 
-    def get_required_scopes(self, request, view):
+    def get_required_scopes(self, request: Request, view: APIView) -> policy.Names:
         return getattr(view, "required_scopes", ())
 
-    def get_required_alternate_scopes(self, request, view):
+    def get_required_alternate_scopes(self, request: Request, view: APIView) -> policy.MethodAlternatives | None:
         return getattr(view, "required_alternate_scopes", None)
 
-    def get_required(self, request, view):
+    def get_required(self, request: Request, view: APIView) -> policy.Names:
         return self.get_required_scopes(request, view)
 
-    def get_required_alternates(self, request, view):
+    def get_required_alternates(self, request: Request, view: APIView) -> policy.MethodAlternatives | None:
         return self.get_required_alternate_scopes(request, view)
 
     # Read by `view_scopes`: a 401's challenge and the RFC 9728 metadata.
     @classmethod
-    def scopes_required_by(cls, view) -> tuple[str, ...]:
+    def scopes_required_by(cls, view: object) -> tuple[str, ...]:
         """The scopes every request to the view needs."""
         return policy.names(getattr(view, "required_scopes", ()))
 
     @classmethod
-    def scopes_declared_by(cls, view) -> tuple[str, ...]:
+    def scopes_declared_by(cls, view: object) -> tuple[str, ...]:
         """Every scope the view's per-method alternatives may ask for."""
         alternates = getattr(view, "required_alternate_scopes", None) or {}
         return tuple(dict.fromkeys(scope for listed in alternates.values() for alternative in listed
@@ -132,38 +144,39 @@ class TokenHasPermission(_TokenHas):
 
     kind = "permission"
 
-    def get_required_permissions(self, request, view):
+    def get_required_permissions(self, request: Request, view: APIView) -> policy.Names:
         return getattr(view, "required_permissions", ())
 
-    def get_required_alternate_permissions(self, request, view):
+    def get_required_alternate_permissions(self, request: Request,
+                                           view: APIView) -> policy.MethodAlternatives | None:
         return getattr(view, "required_alternate_permissions", None)
 
-    def get_required(self, request, view):
+    def get_required(self, request: Request, view: APIView) -> policy.Names:
         return self.get_required_permissions(request, view)
 
-    def get_required_alternates(self, request, view):
+    def get_required_alternates(self, request: Request, view: APIView) -> policy.MethodAlternatives | None:
         return self.get_required_alternate_permissions(request, view)
 
 
 class TokenHasAnyScope(TokenHasScope):
     """One scope of the view's `required_scopes` is enough."""
 
-    def get_requirement(self, request, view) -> policy.Requirement:
+    def get_requirement(self, request: Request, view: APIView) -> policy.Requirement:
         return policy.any_of(self.get_required_scopes(request, view), "scope")
 
     @classmethod
-    def scopes_required_by(cls, view) -> tuple[str, ...]:
+    def scopes_required_by(cls, view: object) -> tuple[str, ...]:
         return ()  # one of them will do: none is needed by every request
 
     @classmethod
-    def scopes_declared_by(cls, view) -> tuple[str, ...]:
+    def scopes_declared_by(cls, view: object) -> tuple[str, ...]:
         return policy.names(getattr(view, "required_scopes", ()))
 
 
 class TokenHasAnyPermission(TokenHasPermission):
     """One entry of the view's `required_permissions` is enough."""
 
-    def get_requirement(self, request, view) -> policy.Requirement:
+    def get_requirement(self, request: Request, view: APIView) -> policy.Requirement:
         return policy.any_of(self.get_required_permissions(request, view), "permission")
 
 
@@ -172,13 +185,13 @@ class TokenHasAcr(PolicyPermission):
     `auth_time` at most `max_auth_age` seconds old; 401
     `insufficient_user_authentication` otherwise."""
 
-    def get_required_acr_values(self, request, view):
+    def get_required_acr_values(self, request: Request, view: APIView) -> policy.Names:
         return getattr(view, "required_acr_values", ())
 
-    def get_max_auth_age(self, request, view):
+    def get_max_auth_age(self, request: Request, view: APIView) -> int | None:
         return getattr(view, "max_auth_age", None)
 
-    def get_requirement(self, request, view) -> policy.Requirement:
+    def get_requirement(self, request: Request, view: APIView) -> policy.Requirement:
         return policy.step_up(self.get_required_acr_values(request, view), self.get_max_auth_age(request, view))
 
 
@@ -191,46 +204,48 @@ class RulePermission(PolicyPermission):
 
     requirement: policy.Requirement
 
-    def __call__(self):
+    def __call__(self) -> RulePermission:
         return self
 
-    def get_requirement(self, request, view) -> policy.Requirement:
+    def get_requirement(self, request: Request, view: APIView) -> policy.Requirement:
         return self.requirement
 
-    def __and__(self, other):
-        return OperandHolder(AND, self, other)
+    # drf-stubs take the operator for an instance and each operand for a class; DRF
+    # calls both to instantiate them, which this instance answers with itself.
+    def __and__(self, other: _Operand) -> OperandHolder:
+        return OperandHolder(AND, self, other)  # type: ignore[arg-type]
 
-    def __or__(self, other):
-        return OperandHolder(OR, self, other)
+    def __or__(self, other: _Operand) -> OperandHolder:
+        return OperandHolder(OR, self, other)  # type: ignore[arg-type]
 
-    def __rand__(self, other):
-        return OperandHolder(AND, other, self)
+    def __rand__(self, other: _Operand) -> OperandHolder:
+        return OperandHolder(AND, other, self)  # type: ignore[arg-type]
 
-    def __ror__(self, other):
-        return OperandHolder(OR, other, self)
+    def __ror__(self, other: _Operand) -> OperandHolder:
+        return OperandHolder(OR, other, self)  # type: ignore[arg-type]
 
-    def __invert__(self):
-        return SingleOperandHolder(NOT, self)
+    def __invert__(self) -> SingleOperandHolder:
+        return SingleOperandHolder(NOT, self)  # type: ignore[arg-type]
 
 
 class ClaimEquals(RulePermission):
     """The claim equals the value: `ClaimEquals("https://example.com/tier", "gold")`."""
 
-    def __init__(self, claim: str, value, description: str | None = None):
+    def __init__(self, claim: str, value: object, description: str | None = None) -> None:
         self.requirement = policy.ClaimEquals(claim, value, description)
 
 
 class ClaimIncludes(RulePermission):
     """The array claim holds every value: `ClaimIncludes("roles", "editor")`."""
 
-    def __init__(self, claim: str, *values, description: str | None = None):
+    def __init__(self, claim: str, *values: object, description: str | None = None) -> None:
         self.requirement = policy.ClaimIncludes(claim, *values, description=description)
 
 
 class ClaimCheck(RulePermission):
     """`check(claims) -> bool`: `ClaimCheck(lambda claims: claims.get("email_verified") is True)`."""
 
-    def __init__(self, check, claim: str | None = None, description: str | None = None):
+    def __init__(self, check: policy.ClaimsCheck, claim: str | None = None, description: str | None = None) -> None:
         self.requirement = policy.ClaimCheck(check, claim, description)
 
 
@@ -238,5 +253,5 @@ class InOrganization(RulePermission):
     """Auth0 Organizations: `InOrganization("org_abc123")`, a list, or a
     callable / dotted path `f(request) -> str or list`."""
 
-    def __init__(self, organization):
+    def __init__(self, organization: policy.AcceptedOrganizations) -> None:
         self.requirement = policy.Organization(organization)

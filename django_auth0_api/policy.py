@@ -24,12 +24,42 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict
 
 from django.utils.module_loading import import_string
 
 from .core.claims import claim_equals, claim_has_one_of, claim_includes, is_numeric_date, organization_matches
 from .errors import InsufficientScopeError, InsufficientUserAuthenticationError, error_text
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+    from rest_framework.request import Request
+
+    from .verified_token import VerifiedToken
+
+# A string is one name, never split into characters.
+Names: TypeAlias = "str | Iterable[str]"
+# `{"GET": [["read"]], "POST": [["write"], ["admin"]]}`: per method, an OR of ANDs.
+MethodAlternatives: TypeAlias = "Mapping[str, Iterable[Names]]"
+# An organization's id or name, a list of them, or `f(request)` naming them (as a dotted path too).
+AcceptedOrganizations: TypeAlias = "str | Iterable[str] | Callable[[HttpRequest], Names | None]"
+ClaimsCheck: TypeAlias = "Callable[[Mapping[str, Any]], bool]"
+
+
+class Rules(TypedDict, total=False):
+    """The keyword arguments of `requirement` other than `scopes`, as
+    `auth0_required` and ninja's `Auth0Bearer` take them."""
+
+    any_scopes: Names | None
+    permissions: Names | None
+    any_permissions: Names | None
+    acr_values: Names | None
+    max_age: int | None
+    alternate_scopes: MethodAlternatives | None
+    alternate_permissions: MethodAlternatives | None
+    organization: AcceptedOrganizations | None
+    claims: Mapping[str, Any] | None
+    check: ClaimsCheck | Requirement | None
 
 # Auth0's `acr` for multi-factor authentication (the OpenID PAPE policy it
 # accepts in `acr_values`); Auth0 also lists `mfa` in the token's `amr`.
@@ -43,7 +73,7 @@ ACR_DESCRIPTION = "A stronger authentication is required"
 AGE_DESCRIPTION = "A more recent authentication is required"
 
 
-def names(value) -> tuple[str, ...]:
+def names(value: Names | None) -> tuple[str, ...]:
     """A string as one name (never split into characters), or a list of names."""
     if value is None:
         return ()
@@ -53,7 +83,7 @@ def names(value) -> tuple[str, ...]:
 class Requirement:
     """One authorization rule over a verified token."""
 
-    def check(self, token, request=None) -> None:
+    def check(self, token: VerifiedToken, request: HttpRequest | Request | None = None) -> None:
         raise NotImplementedError
 
     def __and__(self, other: Requirement) -> Requirement:
@@ -61,7 +91,7 @@ class Requirement:
 
 
 class NoRequirement(Requirement):
-    def check(self, token, request=None) -> None:
+    def check(self, token: VerifiedToken, request: HttpRequest | Request | None = None) -> None:
         return None
 
 
@@ -73,7 +103,7 @@ class AllOf(Requirement):
 
     requirements: tuple[Requirement, ...]
 
-    def __init__(self, *requirements: Requirement):
+    def __init__(self, *requirements: Requirement) -> None:
         flat: list[Requirement] = []
         for item in requirements:
             if isinstance(item, AllOf):
@@ -82,7 +112,7 @@ class AllOf(Requirement):
                 flat.append(item)
         self.requirements = tuple(flat)
 
-    def check(self, token, request=None) -> None:
+    def check(self, token: VerifiedToken, request: HttpRequest | Request | None = None) -> None:
         for item in self.requirements:
             item.check(token, request)
 
@@ -99,21 +129,21 @@ class Grants(Requirement):
 
     kind = "scope"
 
-    def __init__(self, alternatives: Iterable[Iterable[str]]):
+    def __init__(self, alternatives: Iterable[Names]) -> None:
         self.alternatives = tuple(names(alternative) for alternative in alternatives)
         self._sets = tuple(frozenset(alternative) for alternative in self.alternatives)
 
-    def granted(self, token) -> frozenset[str]:
+    def granted(self, token: VerifiedToken) -> frozenset[str]:
         return token.scopes
 
-    def check(self, token, request=None) -> None:
+    def check(self, token: VerifiedToken, request: HttpRequest | Request | None = None) -> None:
         granted = self.granted(token)
         for needed in self._sets:
             if needed <= granted:
                 return
         raise self.refusal(self.alternatives[0] if self.alternatives else (), token)
 
-    def refusal(self, satisfying: tuple[str, ...], token) -> InsufficientScopeError:
+    def refusal(self, satisfying: tuple[str, ...], token: VerifiedToken) -> InsufficientScopeError:
         return InsufficientScopeError(satisfying, SCOPE_DESCRIPTION, scheme=token.scheme)
 
 
@@ -122,22 +152,22 @@ class PermissionGrants(Grants):
 
     kind = "permission"
 
-    def granted(self, token) -> frozenset[str]:
+    def granted(self, token: VerifiedToken) -> frozenset[str]:
         return token.permissions
 
-    def refusal(self, satisfying: tuple[str, ...], token) -> InsufficientScopeError:
+    def refusal(self, satisfying: tuple[str, ...], token: VerifiedToken) -> InsufficientScopeError:
         # `scope` still names what would do: with RBAC, Auth0 grants permissions as scopes.
         return InsufficientScopeError(satisfying, PERMISSION_DESCRIPTION, scheme=token.scheme)
 
 
-def all_of(required, kind: str = "scope") -> Requirement:
+def all_of(required: Names | None, kind: str = "scope") -> Requirement:
     required = names(required)
     if not required:
         return NOTHING
     return _grants(kind)((required,))
 
 
-def any_of(accepted, kind: str = "scope") -> Requirement:
+def any_of(accepted: Names | None, kind: str = "scope") -> Requirement:
     accepted = names(accepted)
     if not accepted:
         return NOTHING
@@ -154,7 +184,7 @@ class PerMethod(Requirement):
     `also` (a list every alternative needs too). HEAD follows GET (RFC 9110
     §9.3.2); a method the mapping does not list is refused."""
 
-    def __init__(self, alternatives: Mapping[str, Iterable[Iterable[str]]], kind: str = "scope", also=()):
+    def __init__(self, alternatives: MethodAlternatives, kind: str = "scope", also: Names | None = ()) -> None:
         also = names(also)
         grants = _grants(kind)
         self.kind = kind
@@ -172,7 +202,7 @@ class PerMethod(Requirement):
             found = self.by_method.get("GET")
         return found if found is not None else self._unlisted
 
-    def check(self, token, request=None) -> None:
+    def check(self, token: VerifiedToken, request: HttpRequest | Request | None = None) -> None:
         self.for_method(getattr(request, "method", None)).check(token, request)
 
 
@@ -182,7 +212,7 @@ class ClaimRule(Requirement):
     """A claim the token must carry with the right value; a refusal names the
     claim (as the API wrote it), never the token's value."""
 
-    def __init__(self, claim: str, description: str | None = None):
+    def __init__(self, claim: str, description: str | None = None) -> None:
         if not isinstance(claim, str) or not claim:
             raise TypeError("a claim rule needs the claim's name")
         self.claim = claim
@@ -191,7 +221,7 @@ class ClaimRule(Requirement):
     def matches(self, claims: Mapping[str, Any]) -> bool:
         raise NotImplementedError
 
-    def check(self, token, request=None) -> None:
+    def check(self, token: VerifiedToken, request: HttpRequest | Request | None = None) -> None:
         if not self.matches(token._claims):  # read in place: no copy per request
             raise InsufficientScopeError((), self.description, scheme=token.scheme)
 
@@ -199,24 +229,24 @@ class ClaimRule(Requirement):
 class ClaimEquals(ClaimRule):
     """The claim equals `value` (JSON equality: `true` is not `1`)."""
 
-    def __init__(self, claim: str, value, description: str | None = None):
+    def __init__(self, claim: str, value: object, description: str | None = None) -> None:
         super().__init__(claim, description)
         self.value = value
 
-    def matches(self, claims) -> bool:
+    def matches(self, claims: Mapping[str, Any]) -> bool:
         return claim_equals(claims, self.claim, self.value)
 
 
 class ClaimIncludes(ClaimRule):
     """The claim, an array (or a space-delimited string), holds every value."""
 
-    def __init__(self, claim: str, *values, description: str | None = None):
+    def __init__(self, claim: str, *values: object, description: str | None = None) -> None:
         super().__init__(claim, description)
         if not values:
             raise TypeError("ClaimIncludes needs at least one value")
         self.values = values
 
-    def matches(self, claims) -> bool:
+    def matches(self, claims: Mapping[str, Any]) -> bool:
         return claim_includes(claims, self.claim, self.values)
 
 
@@ -224,11 +254,11 @@ class ClaimOneOf(ClaimRule):
     """`REQUIRED_CLAIM_VALUES`' rule for one claim: equal to one of the values,
     or, as an array, containing one."""
 
-    def __init__(self, claim: str, accepted, description: str | None = None):
+    def __init__(self, claim: str, accepted: object, description: str | None = None) -> None:
         super().__init__(claim, description)
         self.accepted = tuple(accepted) if isinstance(accepted, (list, tuple)) else (accepted,)
 
-    def matches(self, claims) -> bool:
+    def matches(self, claims: Mapping[str, Any]) -> bool:
         return claim_has_one_of(claims, self.claim, self.accepted)
 
 
@@ -237,14 +267,13 @@ class ClaimCheck(ClaimRule):
     raises refuses the token (it is the view's rule, not the client's fault, but
     failing closed is the safe answer)."""
 
-    def __init__(self, check: Callable[[Mapping[str, Any]], bool], claim: str | None = None,
-                 description: str | None = None):
+    def __init__(self, check: ClaimsCheck, claim: str | None = None, description: str | None = None) -> None:
         if not callable(check):
             raise TypeError("ClaimCheck needs a callable")
         super().__init__(claim or "check", description or (None if claim else "Token claims are not accepted"))
         self.test = check
 
-    def check(self, token, request=None) -> None:
+    def check(self, token: VerifiedToken, request: HttpRequest | Request | None = None) -> None:
         try:
             passed = bool(self.test(token.claims))
         except Exception:
@@ -268,22 +297,23 @@ class Organization(Requirement):
     may be a string, a list, or a callable / dotted path `f(request) -> str or
     list`; a callable that fails or names none refuses every token."""
 
-    def __init__(self, accepted):
+    def __init__(self, accepted: AcceptedOrganizations) -> None:
         if isinstance(accepted, str) and "." in accepted:
             accepted = import_string(accepted)
         self._resolve = accepted if callable(accepted) else None
-        self._fixed = () if self._resolve else names(accepted)
+        self._fixed = () if callable(accepted) else names(accepted)
 
-    def accepted(self, request) -> tuple[str, ...]:
+    def accepted(self, request: HttpRequest | Request | None) -> tuple[str, ...]:
         if self._resolve is None:
             return self._fixed
         try:
-            listed = names(self._resolve(getattr(request, "_request", request)))
+            # The Django request; None only for a rule checked without one (a resolver that fails on it refuses).
+            listed = names(self._resolve(getattr(request, "_request", request)))  # type: ignore[arg-type]
         except Exception:  # fail closed: a broken resolver lets no token through
             return ()
         return tuple(item for item in listed if isinstance(item, str) and item)
 
-    def check(self, token, request=None) -> None:
+    def check(self, token: VerifiedToken, request: HttpRequest | Request | None = None) -> None:
         if not organization_matches(token._claims, self.accepted(request)):
             raise InsufficientScopeError((), ORGANIZATION_DESCRIPTION, scheme=token.scheme)
 
@@ -296,7 +326,7 @@ class StepUp(Requirement):
     MFA policy value is met by that `acr`, or by `mfa` in `amr`, which Auth0
     issues after a multi-factor login."""
 
-    def __init__(self, acr_values=(), max_age: int | None = None, leeway: float = 0):
+    def __init__(self, acr_values: Names | None = (), max_age: int | None = None, leeway: float = 0) -> None:
         self.acr_values = names(acr_values)
         if not all(isinstance(value, str) and value and len(value.split()) == 1 for value in self.acr_values):
             raise TypeError("acr_values must be non-empty strings without spaces (they are sent space-separated)")
@@ -305,7 +335,7 @@ class StepUp(Requirement):
         self.max_age = max_age
         self.leeway = leeway
 
-    def acr_met(self, claims) -> bool:
+    def acr_met(self, claims: Mapping[str, Any]) -> bool:
         acr = claims.get("acr")
         if isinstance(acr, str) and acr in self.acr_values:
             return True
@@ -314,11 +344,11 @@ class StepUp(Requirement):
             return isinstance(amr, list) and MFA_METHOD in amr
         return False
 
-    def age_met(self, claims, max_age: int) -> bool:
+    def age_met(self, claims: Mapping[str, Any], max_age: int) -> bool:
         auth_time = claims.get("auth_time")
         return is_numeric_date(auth_time) and time.time() - auth_time <= max_age + self.leeway
 
-    def check(self, token, request=None) -> None:
+    def check(self, token: VerifiedToken, request: HttpRequest | Request | None = None) -> None:
         claims = token._claims
         if self.acr_values and not self.acr_met(claims):
             description = ACR_DESCRIPTION
@@ -330,7 +360,7 @@ class StepUp(Requirement):
         raise InsufficientUserAuthenticationError(self.acr_values, self.max_age, description, scheme=token.scheme)
 
 
-def step_up(acr_values=(), max_age: int | None = None) -> Requirement:
+def step_up(acr_values: Names | None = (), max_age: int | None = None) -> Requirement:
     if not names(acr_values) and max_age is None:
         return NOTHING
     return StepUp(acr_values, max_age)
@@ -338,10 +368,12 @@ def step_up(acr_values=(), max_age: int | None = None) -> Requirement:
 
 # -- the combination ------------------------------------------------------------------------------------------
 
-def requirement(scopes=(), any_scopes=(), permissions=(), any_permissions=(), acr_values=(), max_age=None, *,
-                alternate_scopes: Mapping | None = None, alternate_permissions: Mapping | None = None,
-                organization=None, claims: Mapping[str, Any] | None = None,
-                check: Callable[[Mapping[str, Any]], bool] | Requirement | None = None) -> Requirement:
+def requirement(scopes: Names | None = (), any_scopes: Names | None = (), permissions: Names | None = (),
+                any_permissions: Names | None = (), acr_values: Names | None = (), max_age: int | None = None, *,
+                alternate_scopes: MethodAlternatives | None = None,
+                alternate_permissions: MethodAlternatives | None = None,
+                organization: AcceptedOrganizations | None = None, claims: Mapping[str, Any] | None = None,
+                check: ClaimsCheck | Requirement | None = None) -> Requirement:
     """Everything `auth0_required(...)` was asked for, as one `Requirement`.
 
     `scopes` / `permissions`: all of them; `any_scopes` / `any_permissions`:

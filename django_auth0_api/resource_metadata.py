@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from django.http import Http404, HttpResponse
 from django.utils.module_loading import import_string
@@ -23,6 +25,11 @@ from .conf import get_options
 from .core.protected_resource import metadata_document, metadata_path, resource_identifier
 from .options import ConfigurationError, issuer_for
 from .view_scopes import supported_scopes
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from .options import ApiClientOptions
 
 logger = logging.getLogger(__name__)
 
@@ -37,11 +44,11 @@ CORS_HEADERS = {
 }
 
 
-def authorization_servers(options, request) -> list[str]:
+def authorization_servers(options: ApiClientOptions, request: HttpRequest) -> list[str]:
     """The issuers tokens for this resource may come from, as exact strings
     (RFC 9728 §2; Auth0's end with `/`): `DOMAINS`, else `DOMAIN`."""
     domains = options.domains
-    if isinstance(domains, tuple):
+    if isinstance(domains, Sequence) and not isinstance(domains, str):  # the options made it a tuple of issuers
         return list(domains)
     issuers = [options.issuer] if options.issuer else []
     if domains is not None:  # a resolver: ask it for this request's host, as verification does
@@ -61,7 +68,7 @@ def authorization_servers(options, request) -> list[str]:
 
 @csrf_exempt
 @require_http_methods(["GET", "HEAD", "OPTIONS"])
-def protected_resource_metadata(request, suffix: str = ""):
+def protected_resource_metadata(request: HttpRequest, suffix: str = "") -> HttpResponse:
     options = get_options()
     resource = resource_identifier(options)
     if resource is None or request.path != metadata_path(resource):

@@ -21,6 +21,9 @@ schemes; 3.0 validators accept them too (the list is an array of strings either 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.permissions import AND
 
@@ -28,6 +31,13 @@ from . import policy
 from .conf import get_options
 from .core.challenges import offered_schemes
 from .permissions import TokenHasPermission, TokenHasScope
+
+if TYPE_CHECKING:
+    from drf_spectacular.openapi import AutoSchema
+    from rest_framework.views import APIView
+
+    from .authentication import Auth0Authentication
+    from .options import ApiClientOptions
 
 BEARER_SCHEME = "Auth0Bearer"
 DPOP_SCHEME = "Auth0DPoP"
@@ -46,7 +56,7 @@ _DEFINITIONS = {
 }
 
 
-def _scope_permissions(permission):
+def _scope_permissions(permission: object) -> Iterator[TokenHasScope]:
     """The scope rules among a view's permissions, through `A & B`."""
     if isinstance(permission, TokenHasScope):
         yield permission
@@ -55,7 +65,7 @@ def _scope_permissions(permission):
             yield from _scope_permissions(getattr(permission, name, None))
 
 
-def _alternatives(rule, method) -> list[tuple[str, ...]]:
+def _alternatives(rule: policy.Requirement, method: str | None) -> list[tuple[str, ...]]:
     if isinstance(rule, policy.PerMethod):
         rule = rule.for_method(method)
     if isinstance(rule, policy.Grants) and not isinstance(rule, policy.PermissionGrants):
@@ -63,13 +73,14 @@ def _alternatives(rule, method) -> list[tuple[str, ...]]:
     return [()]
 
 
-def scope_alternatives(view, method: str | None = None) -> list[tuple[str, ...]]:
+def scope_alternatives(view: APIView, method: str | None = None) -> list[tuple[str, ...]]:
     """The scope sets, any one of which lets a request through the view's
     `TokenHasScope` rules (`TokenHasAnyScope` and `required_alternate_scopes`
     included) for `method`; `[()]` when they require none."""
     try:
         permissions = view.get_permissions()
-        rules = [p.get_requirement(getattr(view, "request", None), view)
+        # None when the generator gave the view no request; a rule that reads it fails into the except.
+        rules = [p.get_requirement(getattr(view, "request", None), view)  # type: ignore[arg-type]
                  for permission in permissions for p in _scope_permissions(permission)]
     except Exception:  # permissions that need a real request: document no scopes
         return [()]
@@ -79,14 +90,14 @@ def scope_alternatives(view, method: str | None = None) -> list[tuple[str, ...]]
     return combined or [()]
 
 
-def required_scopes(view, method: str | None = None) -> list[str]:
+def required_scopes(view: APIView, method: str | None = None) -> list[str]:
     """The scopes of the first alternative (all of them, for `TokenHasScope`)."""
     return [str(scope) for scope in scope_alternatives(view, method)[0]]
 
 
-def required_permissions(view) -> list[str]:
+def required_permissions(view: APIView) -> list[str]:
     """The Auth0 RBAC permissions `TokenHasPermission` makes the view require."""
-    def applies(permission) -> bool:
+    def applies(permission: object) -> bool:
         if isinstance(permission, TokenHasPermission):
             return True
         if isinstance(permission, AND):  # `IsAuthenticated & TokenHasPermission`
@@ -102,7 +113,7 @@ def required_permissions(view) -> list[str]:
     return [str(item) for item in getattr(view, "required_permissions", ())]
 
 
-def login_scheme(options) -> dict | None:
+def login_scheme(options: ApiClientOptions) -> dict[str, str] | None:
     """`openIdConnect` at the tenant's discovery document, for a tool such as
     Swagger UI to get a Bearer token from Auth0; None without a single DOMAIN or
     when Bearer tokens are refused (required DPoP mode)."""
@@ -118,18 +129,18 @@ class Auth0AuthenticationScheme(OpenApiAuthenticationExtension):
     match_subclasses = True
     name = [BEARER_SCHEME, DPOP_SCHEME]
 
-    def __init__(self, target):
+    def __init__(self, target: Auth0Authentication) -> None:
         super().__init__(target)
         options = get_options()
         self._schemes = offered_schemes(options)
         self._login = login_scheme(options)
         self.name = [_DEFINITIONS[scheme][0] for scheme in self._schemes] + ([LOGIN_SCHEME] if self._login else [])
 
-    def get_security_definition(self, auto_schema):
+    def get_security_definition(self, auto_schema: AutoSchema) -> list[dict[str, str]]:
         definitions = [dict(_DEFINITIONS[scheme][1]) for scheme in self._schemes]
         return definitions + ([dict(self._login)] if self._login else [])
 
-    def get_security_requirement(self, auto_schema):
+    def get_security_requirement(self, auto_schema: AutoSchema) -> list[dict[str, list[str]]]:
         # Alternatives (OpenAPI security requirements are ORed): any scheme, with
         # any one of the scope sets the operation accepts, and its permissions.
         alternatives = scope_alternatives(auto_schema.view, getattr(auto_schema, "method", None))

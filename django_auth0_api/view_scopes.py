@@ -17,7 +17,8 @@ that asks more of some operations than of others, as an MCP tool may).
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -31,7 +32,7 @@ _lock = threading.Lock()
 _supported: dict[object, tuple[str, ...]] = {}
 
 
-def view_instance(callback):
+def view_instance(callback: Callable[..., Any]) -> object:
     """The DRF view a URL's callback would run (with its `as_view(...)`
     arguments), a plain function, or None."""
     view_class = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
@@ -43,7 +44,7 @@ def view_instance(callback):
         return view_class
 
 
-def _flatten(permission) -> Iterable[type]:
+def _flatten(permission: object) -> Iterator[type]:
     if isinstance(permission, type):
         yield permission
     # `A & B` needs both sides; `A | B` and `~A` may need neither, so they declare nothing.
@@ -52,18 +53,18 @@ def _flatten(permission) -> Iterable[type]:
         yield from _flatten(permission.op2_class)
 
 
-def _permission_classes(view) -> Iterable[type]:
+def _permission_classes(view: object) -> Iterator[type]:
     for permission in getattr(view, "permission_classes", None) or ():
         yield from _flatten(permission)
 
 
-def _strings(values) -> tuple[str, ...]:
+def _strings(values: str | Iterable[object] | None) -> tuple[str, ...]:
     if isinstance(values, str):
         return (values,)
     return tuple(value for value in values or () if isinstance(value, str) and value)
 
 
-def required_scopes(view) -> tuple[str, ...]:
+def required_scopes(view: object) -> tuple[str, ...]:
     """Scopes every request to `view` (a view instance, class or function) needs."""
     if view is None:
         return ()
@@ -75,7 +76,7 @@ def required_scopes(view) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
-def declared_scopes(view) -> tuple[str, ...]:
+def declared_scopes(view: object) -> tuple[str, ...]:
     """Every scope `view` may ask for (its required ones first)."""
     found = list(required_scopes(view))
     for permission in _permission_classes(view):
@@ -85,7 +86,7 @@ def declared_scopes(view) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
-def _callbacks(resolver) -> Iterable:
+def _callbacks(resolver: URLResolver) -> Iterator[Callable[..., Any]]:
     for pattern in resolver.url_patterns:
         if isinstance(pattern, URLResolver):
             yield from _callbacks(pattern)
@@ -93,7 +94,7 @@ def _callbacks(resolver) -> Iterable:
             yield pattern.callback
 
 
-def supported_scopes(urlconf=None) -> tuple[str, ...]:
+def supported_scopes(urlconf: str | None = None) -> tuple[str, ...]:
     """The scopes declared anywhere in `urlconf` (the project's by default), sorted.
     Walked once per URLconf and settings."""
     resolver = get_resolver(urlconf)
@@ -109,7 +110,7 @@ def supported_scopes(urlconf=None) -> tuple[str, ...]:
 
 
 @receiver(setting_changed)
-def _forget(*, setting, **kwargs):
+def _forget(*, setting: str, **kwargs: object) -> None:
     if setting in ("ROOT_URLCONF", "AUTH0_API", "INSTALLED_APPS"):
         with _lock:
             _supported.clear()

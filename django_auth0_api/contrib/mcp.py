@@ -15,14 +15,20 @@ of them into the RFC 9728 `scopes_supported`. See the README, "MCP servers".
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rest_framework.permissions import BasePermission
 
 from ..errors import InsufficientScopeError
 from ..permissions import InsufficientScope, missing_from
 from ..verified_token import VerifiedToken
 
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
 
-def called_tools(payload) -> list[str]:
+
+def called_tools(payload: object) -> list[str]:
     """The names of the tools a JSON-RPC message (or batch) calls."""
     messages = payload if isinstance(payload, list) else [payload]
     names = []
@@ -39,7 +45,7 @@ class McpToolScopes(BasePermission):
     """The view's `required_scopes` for every request, and for each called
     tool its entry of `required_tool_scopes` (all of them)."""
 
-    def has_permission(self, request, view):
+    def has_permission(self, request: Request, view: APIView) -> bool:
         token = request.auth
         if not isinstance(token, VerifiedToken):
             return False
@@ -53,10 +59,10 @@ class McpToolScopes(BasePermission):
         return True
 
     @classmethod
-    def scopes_required_by(cls, view) -> tuple[str, ...]:
+    def scopes_required_by(cls, view: object) -> tuple[str, ...]:
         return tuple(getattr(view, "required_scopes", ()) or ())
 
     @classmethod
-    def scopes_declared_by(cls, view) -> tuple[str, ...]:
+    def scopes_declared_by(cls, view: object) -> tuple[str, ...]:
         tool_scopes = getattr(view, "required_tool_scopes", {}) or {}
         return tuple(scope for scopes in tool_scopes.values() for scope in scopes)

@@ -12,6 +12,8 @@ Every label has a fixed, small set of values: a scheme, a reason code of
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 try:
     from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
@@ -21,6 +23,9 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         from exc
 
 from ... import signals
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest, HttpResponse
 
 # Verification is sub-millisecond when warm, up to HTTP_TIMEOUT when a key fetch is in the way.
 VERIFICATION_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1.0, 5.0, 10.0)
@@ -35,8 +40,8 @@ _default: Metrics | None = None
 class Metrics:
     """The counters and the histogram, fed by receivers of the library's signals."""
 
-    def __init__(self, registry: CollectorRegistry = REGISTRY, namespace: str = "auth0_api"):
-        def counter(name, documentation, labels):
+    def __init__(self, registry: CollectorRegistry = REGISTRY, namespace: str = "auth0_api") -> None:
+        def counter(name: str, documentation: str, labels: list[str]) -> Counter:
             return Counter(name, documentation, labels, namespace=namespace, registry=registry)
 
         self.registry = registry
@@ -64,31 +69,32 @@ class Metrics:
         for signal, receiver in self._receivers:
             signal.disconnect(receiver, dispatch_uid=self._uid(receiver))
 
-    def _uid(self, receiver) -> str:
+    def _uid(self, receiver: Callable[..., None]) -> str:
         return f"auth0_api.prometheus.{id(self)}.{receiver.__name__}"
 
     # -- receivers ----------------------------------------------------------------
-    def on_verified(self, sender, scheme, duration, **kwargs) -> None:
+    def on_verified(self, sender: type, scheme: str, duration: float | None, **kwargs: object) -> None:
         self.verified.labels(scheme).inc()
         if duration is not None:
             self.verification_seconds.labels(scheme, "verified").observe(duration)
 
-    def on_refused(self, sender, scheme, reason, duration, **kwargs) -> None:
+    def on_refused(self, sender: type, scheme: str | None, reason: str, duration: float | None,
+                   **kwargs: object) -> None:
         scheme = scheme or "none"
         self.refused.labels(scheme, reason).inc()
         if duration is not None:
             self.verification_seconds.labels(scheme, "refused").observe(duration)
 
-    def on_fetched(self, sender, document, outcome, **kwargs) -> None:
+    def on_fetched(self, sender: type, document: str, outcome: str, **kwargs: object) -> None:
         self.key_fetches.labels(document, outcome).inc()
 
-    def on_refreshed(self, sender, issuer, **kwargs) -> None:
+    def on_refreshed(self, sender: type, issuer: str, **kwargs: object) -> None:
         self.key_set_changes.labels(issuer).inc()
 
-    def on_exchanged(self, sender, grant, cached, **kwargs) -> None:
+    def on_exchanged(self, sender: type, grant: str, cached: bool, **kwargs: object) -> None:
         self.exchanges.labels(grant, "cached" if cached else "issued").inc()
 
-    def on_exchange_failed(self, sender, grant, error, status, **kwargs) -> None:
+    def on_exchange_failed(self, sender: type, grant: str, error: str, status: int, **kwargs: object) -> None:
         outcome = "rate_limited" if status == 429 else _EXCHANGE_OUTCOMES.get(error, "refused")
         self.exchanges.labels(grant, outcome).inc()
 
@@ -105,7 +111,7 @@ def install(registry: CollectorRegistry | None = None) -> Metrics:
         return _default
 
 
-def metrics_view(request):
+def metrics_view(request: HttpRequest) -> HttpResponse:
     """The default registry in the text exposition format. Route it where only
     your scraper reaches it."""
     from django.http import HttpResponse

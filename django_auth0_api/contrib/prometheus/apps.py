@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from django.apps import AppConfig
 
 
@@ -6,7 +8,7 @@ class PrometheusConfig(AppConfig):
     label = "auth0_api_prometheus"
     verbose_name = "Auth0 API metrics (Prometheus)"
 
-    def ready(self):
+    def ready(self) -> None:
         from . import install
 
         install()
