@@ -12,16 +12,21 @@ to ask for.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ..errors import error_text
 from .protected_resource import challenge_metadata_url
+
+if TYPE_CHECKING:
+    from ..errors import BaseAuthError
+    from ..options import ApiClientOptions
 
 
 def _quote(value: str) -> str:
     return '"' + error_text(value) + '"'
 
 
-def offered_schemes(options) -> tuple[str, ...]:
+def offered_schemes(options: ApiClientOptions) -> tuple[str, ...]:
     if not options.dpop_enabled:
         return ("Bearer",)
     if options.dpop_required:
@@ -29,15 +34,14 @@ def offered_schemes(options) -> tuple[str, ...]:
     return ("Bearer", "DPoP")
 
 
-def _base_params(options, scheme: str) -> list[str]:
+def _base_params(options: ApiClientOptions, scheme: str) -> list[str]:
     if scheme == "Bearer":
         return [f"realm={_quote(options.realm)}"]
     return [f"algs={_quote(' '.join(options.dpop_algorithms))}"]
 
 
-def _error_params(error) -> list[str]:
-    code = error.get_error_code() if error is not None else None
-    if not code:
+def _error_params(error: BaseAuthError | None) -> list[str]:
+    if error is None or not (code := error.get_error_code()):
         return []
     params = [f"error={_quote(code)}", f"error_description={_quote(error.get_error_description())}"]
     scopes = getattr(error, "scopes", ())
@@ -53,7 +57,7 @@ def _error_params(error) -> list[str]:
     return params
 
 
-def build_challenge(options, error=None, scopes: Sequence[str] = ()) -> str:
+def build_challenge(options: ApiClientOptions, error: BaseAuthError | None = None, scopes: Sequence[str] = ()) -> str:
     """The full header value for `error` (or a bare challenge when None);
     `scopes` are those the view needs, named when `RESOURCE` is set."""
     schemes = offered_schemes(options)

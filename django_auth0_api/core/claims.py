@@ -7,9 +7,13 @@ Stricter than pyjwt: a NumericDate must be a finite JSON number, so a string
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeGuard, TypeVar, cast
+
+_Json = TypeVar("_Json")
 
 
-def is_numeric_date(value) -> bool:
+def is_numeric_date(value: object) -> TypeGuard[float]:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
     try:
@@ -18,7 +22,7 @@ def is_numeric_date(value) -> bool:
         return False
 
 
-def audience_matches(aud, accepted: tuple[str, ...]) -> bool:
+def audience_matches(aud: object, accepted: tuple[str, ...]) -> bool:
     if isinstance(aud, str):
         return aud in accepted
     if isinstance(aud, list) and aud and all(isinstance(item, str) for item in aud):
@@ -26,44 +30,45 @@ def audience_matches(aud, accepted: tuple[str, ...]) -> bool:
     return False
 
 
-def scopes_of(claims) -> frozenset[str]:
+def scopes_of(claims: Mapping[str, object]) -> frozenset[str]:
     scope = claims.get("scope")
     return frozenset(scope.split()) if isinstance(scope, str) else frozenset()
 
 
-def permissions_of(claims) -> frozenset[str]:
+def permissions_of(claims: Mapping[str, object]) -> frozenset[str]:
     permissions = claims.get("permissions")
     if isinstance(permissions, list):
         return frozenset(p for p in permissions if isinstance(p, str))
     return frozenset()
 
 
-def copy_json(value):
+def copy_json(value: _Json) -> _Json:
     """A deep copy of parsed JSON (dicts, lists, scalars), several times
     faster than `copy.deepcopy`: callers get claims of their own, so none
     can change what the verified-token cache serves to the next request."""
-    kind = type(value)
+    parsed: Any = value
+    kind = type(parsed)
     if kind is dict:
-        copy = value.copy()
-        for key, item in value.items():
+        copy = dict(parsed)
+        for key, item in parsed.items():
             if type(item) in _CONTAINERS:  # most claims are flat: the copy above is the whole job
                 copy[key] = copy_json(item)
-        return copy
+        return cast(_Json, copy)
     if kind is list:
-        return [copy_json(item) if type(item) in _CONTAINERS else item for item in value]
+        return cast(_Json, [copy_json(item) if type(item) in _CONTAINERS else item for item in parsed])
     return value
 
 
 _CONTAINERS = frozenset({dict, list})
 
 
-def bound_key_of(claims) -> str | None:
+def bound_key_of(claims: Mapping[str, object]) -> str | None:
     """The `cnf.jkt` a DPoP-bound token is bound to, or None."""
     cnf = claims.get("cnf")
     return cnf.get("jkt") if isinstance(cnf, dict) else None
 
 
-def bound_certificate_of(claims) -> str | None:
+def bound_certificate_of(claims: Mapping[str, object]) -> str | None:
     """The `cnf.x5t#S256` a certificate-bound token is bound to (RFC 8705 §3.1), or None."""
     cnf = claims.get("cnf")
     return cnf.get("x5t#S256") if isinstance(cnf, dict) else None
@@ -74,7 +79,7 @@ def bound_certificate_of(claims) -> str | None:
 CONFIRMATION_METHODS = frozenset({"jkt", "x5t#S256"})
 
 
-def confirmation_problem(cnf) -> str | None:
+def confirmation_problem(cnf: object) -> str | None:
     """Why a `cnf` claim cannot be honoured, or None: it must be an object of
     one or more methods listed above, each a non-empty string. A method this
     library cannot check is refused: ignoring it would turn a sender-bound
@@ -89,18 +94,18 @@ def confirmation_problem(cnf) -> str | None:
     return None
 
 
-def missing_claims(claims, names) -> list[str]:
+def missing_claims(claims: Mapping[str, object], names: Iterable[str]) -> list[str]:
     return sorted(name for name in names if name not in claims)
 
 
-def _same_value(claim, wanted) -> bool:
+def _same_value(claim: object, wanted: object) -> bool:
     # JSON equality: `true` is not `1`, and `1` is `1.0`.
     if isinstance(claim, bool) or isinstance(wanted, bool):
         return type(claim) is type(wanted) and claim == wanted
     return claim == wanted
 
 
-def claim_has_one_of(claims, name: str, accepted: tuple) -> bool:
+def claim_has_one_of(claims: Mapping[str, object], name: str, accepted: tuple) -> bool:
     """`claims[name]` equals one of `accepted`, or, as an array, contains one
     (README "Authorization rules": `REQUIRED_CLAIM_VALUES`)."""
     if name not in claims:
@@ -111,11 +116,11 @@ def claim_has_one_of(claims, name: str, accepted: tuple) -> bool:
     return any(_same_value(value, wanted) for wanted in accepted)
 
 
-def claim_equals(claims, name: str, wanted) -> bool:
+def claim_equals(claims: Mapping[str, object], name: str, wanted: object) -> bool:
     return name in claims and _json_equal(claims[name], wanted)
 
 
-def _json_equal(value, wanted) -> bool:
+def _json_equal(value: object, wanted: object) -> bool:
     if isinstance(wanted, dict):
         return (isinstance(value, dict) and value.keys() == wanted.keys()
                 and all(_json_equal(value[key], wanted[key]) for key in wanted))
@@ -127,7 +132,7 @@ def _json_equal(value, wanted) -> bool:
     return _same_value(value, wanted)
 
 
-def claim_includes(claims, name: str, wanted: tuple) -> bool:
+def claim_includes(claims: Mapping[str, object], name: str, wanted: tuple) -> bool:
     """Every value of `wanted` is in the array claim `name` (or in the
     space-delimited string, as `scope` is written)."""
     value = claims.get(name)
@@ -146,7 +151,7 @@ def claim_includes(claims, name: str, wanted: tuple) -> bool:
 ORGANIZATION_ID_PREFIX = "org_"
 
 
-def organization_matches(claims, accepted: tuple[str, ...]) -> bool:
+def organization_matches(claims: Mapping[str, object], accepted: tuple[str, ...]) -> bool:
     org_id, org_name = claims.get("org_id"), claims.get("org_name")
     for wanted in accepted:
         if wanted.startswith(ORGANIZATION_ID_PREFIX):

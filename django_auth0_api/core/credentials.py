@@ -3,8 +3,8 @@ and the client certificate a TLS-terminating proxy forwards (RFC 8705 §3)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import NamedTuple
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, NamedTuple, TypeAlias
 
 from ..errors import (
     InvalidAuthSchemeError,
@@ -13,6 +13,12 @@ from ..errors import (
     MissingAuthorizationError,
 )
 from .challenges import offered_schemes
+
+if TYPE_CHECKING:
+    from ..options import ApiClientOptions
+
+# Request headers: a mapping of names to a value (or several), or a list of (name, value) pairs.
+Headers: TypeAlias = Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]]
 
 _SCHEMES = {"bearer": "Bearer", "dpop": "DPoP"}
 
@@ -29,7 +35,7 @@ class Credentials(NamedTuple):
         return f"Credentials(scheme={self.scheme!r})"
 
 
-def header_values(headers, name: str) -> list[str]:
+def header_values(headers: Headers | None, name: str) -> list[str]:
     """Every value of header `name` (case-insensitive) in a mapping or a list
     of pairs; a server that joined repeated headers left commas behind."""
     return _collect(headers, (name,))[name]
@@ -38,7 +44,7 @@ def header_values(headers, name: str) -> list[str]:
 _NOT_HEADERS = "Headers must be a mapping or a list of (name, value) pairs"
 
 
-def _items(headers):
+def _items(headers: object) -> Iterable[object]:
     """The (name, value) pairs of a mapping or a list of pairs; anything else is
     a malformed request, never a TypeError out of the verification."""
     if headers is None:
@@ -53,7 +59,7 @@ def _items(headers):
     raise InvalidRequestError(_NOT_HEADERS)
 
 
-def _collect(headers, names: tuple[str, ...]) -> dict[str, list[str]]:
+def _collect(headers: object, names: tuple[str, ...]) -> dict[str, list[str]]:
     # One pass over the headers for every name wanted: this runs per request.
     found: dict[str, list[str]] = {name: [] for name in names}
     for pair in _items(headers):
@@ -76,7 +82,7 @@ def split_header(value: str | None) -> list[str]:
     return [] if value is None else [part.strip() for part in value.split(",")]
 
 
-def read_credentials(headers, options) -> Credentials:
+def read_credentials(headers: Headers | None, options: ApiClientOptions) -> Credentials:
     """The credentials in `headers`, a mapping or a list of pairs."""
     certificate_header = options.mtls_client_cert_header
     if not certificate_header:
@@ -86,7 +92,7 @@ def read_credentials(headers, options) -> Credentials:
     return parse_credentials(found["authorization"], found["dpop"], options, found[certificate_header.lower()])
 
 
-def parse_credentials(authorization: list[str], dpop: list[str], options,
+def parse_credentials(authorization: list[str], dpop: list[str], options: ApiClientOptions,
                       certificates: Sequence[str] = ()) -> Credentials:
     """The credentials in the values of the Authorization and DPoP headers,
     and of the certificate header (read only when it is configured)."""

@@ -20,7 +20,7 @@ class MalformedActClaim(ValueError):
     pass
 
 
-def _is_actor(sub) -> bool:
+def _is_actor(sub: object) -> bool:
     # A blank `sub` names nobody: "   " is as empty as "".
     return isinstance(sub, str) and bool(sub.strip())
 

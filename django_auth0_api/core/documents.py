@@ -13,12 +13,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .http import FetchError
 from .shared_cache import SharedCache
+
+if TYPE_CHECKING:
+    from ..options import ApiClientOptions
 
 logger = logging.getLogger("django_auth0_api.keys")
 
@@ -52,7 +55,7 @@ class Entry:
     fresh_until: float
 
 
-def ttl_for(options, headers) -> float:
+def ttl_for(options: ApiClientOptions, headers: Mapping[str, str] | None) -> float:
     """`CACHE_TTL`, lowered by the server's `max-age`, but not below 30 s."""
     ttl = options.cache_ttl
     for directive in (headers or {}).get("Cache-Control", "").split(","):
@@ -65,7 +68,8 @@ def ttl_for(options, headers) -> float:
 
 
 class SharedDocument:
-    def __init__(self, key: str, fetch: Callable[[], tuple[Any, float]], options, on_change=None, name=None):
+    def __init__(self, key: str, fetch: Callable[[], tuple[Any, float]], options: ApiClientOptions,
+                 on_change: Callable[[Entry], None] | None = None, name: str | None = None) -> None:
         self.key = key
         self.name = name or key  # for log lines: what is fetched, not the cache key's hash
         self.lock_key = key + ":lock"
@@ -169,7 +173,7 @@ class SharedDocument:
             return self.local
         return self._wait_for_fetcher(cache)
 
-    def _wait_for_fetcher(self, cache) -> Entry:
+    def _wait_for_fetcher(self, cache: SharedCache) -> Entry:
         # As long as the fetcher may take: a JWKS fetch may fetch discovery
         # first, each call within HTTP_TIMEOUT (the lock's lifetime says so too).
         deadline = time.monotonic() + self._options.timeout * 2
@@ -189,7 +193,7 @@ class SharedDocument:
         self.local = Entry(stale.value, stale.fetched_at, time.time() + FAILURE_BACKOFF)
         return self.local
 
-    def _store(self, value, ttl: float) -> Entry:
+    def _store(self, value: object, ttl: float) -> Entry:
         now = time.time()
         entry = Entry(value, now, now + ttl)
         self.cache.set(self.key, entry, KEEP_STALE)
@@ -206,15 +210,15 @@ class SharedDocument:
                 self._on_change(entry)
             self.local = entry
 
-    def _try_lock(self, cache, state: str, timeout: float) -> bool:
+    def _try_lock(self, cache: SharedCache, state: str, timeout: float) -> bool:
         # No answer from the shared cache: every process fetches for itself.
         return cache.add(self.lock_key, state, int(timeout) + 1) is not False
 
-    def _set_lock(self, cache, state: str, timeout: float) -> None:
+    def _set_lock(self, cache: SharedCache, state: str, timeout: float) -> None:
         cache.set(self.lock_key, state, timeout)
 
-    def _delete_lock(self, cache) -> None:
+    def _delete_lock(self, cache: SharedCache) -> None:
         cache.delete(self.lock_key)
 
-    def _read_lock(self, cache):
+    def _read_lock(self, cache: SharedCache) -> object:
         return cache.get(self.lock_key)

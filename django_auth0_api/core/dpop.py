@@ -29,6 +29,7 @@ repeats: it is parsed, checked and thumbprinted once per process.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -41,6 +42,9 @@ from .nonces import current_nonce, is_valid_nonce
 from .shared_cache import SharedCache
 from .shared_cache import key as cache_key
 from .uris import normalize_htu
+
+if TYPE_CHECKING:
+    from ..options import ApiClientOptions
 
 MAX_PROOF_LENGTH = MAX_TOKEN_LENGTH
 MAX_JTI_LENGTH = 256
@@ -61,18 +65,19 @@ def _refuse(description: str) -> InvalidDpopProofError:
     return InvalidDpopProofError(description, scheme=_SCHEME)
 
 
-def _affordable(key) -> bool:
+def _affordable(key: object) -> bool:
     if isinstance(key, rsa.RSAPublicKey):
         return key.key_size <= MAX_RSA_BITS and key.public_numbers().e < MAX_RSA_EXPONENT
     return True
 
 
 class DpopVerifier:
-    def __init__(self, options):
+    def __init__(self, options: ApiClientOptions) -> None:
         self.options = options
         self._headers = BoundedMemo(options.cache_max_entries or _HEADER_CACHE_SIZE)
 
-    def verify(self, proof, access_token: str, http_method: str, http_url: str, expected_jkt: str | None) -> dict:
+    def verify(self, proof: str, access_token: str, http_method: str, http_url: str,
+               expected_jkt: str | None) -> dict[str, Any]:
         """The proof's claims; binding to `expected_jkt` checked when given."""
         claims, replay_key = self._check(proof, access_token, http_method, http_url, expected_jkt)
         if replay_key is not None:
@@ -80,8 +85,8 @@ class DpopVerifier:
                 replay_key, 1, self._replay_window(), replay_watermark_key()), claims["iat"])
         return claims
 
-    async def averify(self, proof, access_token: str, http_method: str, http_url: str,
-                      expected_jkt: str | None) -> dict:
+    async def averify(self, proof: str, access_token: str, http_method: str, http_url: str,
+                      expected_jkt: str | None) -> dict[str, Any]:
         """`verify` for async code: the checks run here, the replay `add` (a
         cache round trip) through Django's async cache API."""
         claims, replay_key = self._check(proof, access_token, http_method, http_url, expected_jkt)
@@ -90,8 +95,8 @@ class DpopVerifier:
                 replay_key, 1, self._replay_window(), replay_watermark_key()), claims["iat"])
         return claims
 
-    def _check(self, proof, access_token: str, http_method: str, http_url: str,
-               expected_jkt: str | None) -> tuple[dict, str | None]:
+    def _check(self, proof: str, access_token: str, http_method: str, http_url: str,
+               expected_jkt: str | None) -> tuple[dict[str, Any], str | None]:
         """Every check but the replay one; the claims and the replay key to add."""
         if not isinstance(proof, str) or not proof or len(proof) > MAX_PROOF_LENGTH:
             raise _refuse("DPoP proof is missing or too large")
@@ -117,7 +122,7 @@ class DpopVerifier:
             replay_key = cache_key("dpop-jti", "\x00".join((jkt, htu, claims["jti"])))
         return claims, replay_key
 
-    def _header(self, header_b64: str):
+    def _header(self, header_b64: str) -> tuple[str, object, str]:
         known = self._headers.get(header_b64)
         if known is not None:
             return known
@@ -141,7 +146,7 @@ class DpopVerifier:
         self._headers.put(header_b64, known)
         return known
 
-    def _check_claims(self, claims: dict, access_token: str, http_method: str, http_url: str) -> str:
+    def _check_claims(self, claims: dict[str, Any], access_token: str, http_method: str, http_url: str) -> str:
         jti, htm, htu, iat, ath = (claims.get(n) for n in ("jti", "htm", "htu", "iat", "ath"))
         if not isinstance(jti, str) or not 0 < len(jti) <= MAX_JTI_LENGTH:
             raise _refuse("DPoP proof jti is missing or malformed")

@@ -20,16 +20,19 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Mapping
-from typing import NamedTuple
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 import requests
-from requests.adapters import HTTPAdapter
+from requests.adapters import DEFAULT_POOLBLOCK, HTTPAdapter
 from urllib3 import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3 import exceptions as urllib3_exceptions
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import ConnectTimeoutError, ReadTimeoutError
 from urllib3.util.retry import Retry
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 MAX_BODY = 1024 * 1024
 
@@ -46,7 +49,7 @@ def _deadline() -> float | None:
 class _DeadlineReader(io.RawIOBase):
     """The socket's reads, each waiting at most until the call's deadline."""
 
-    def __init__(self, sock, deadline: float):
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
         super().__init__()
         self._sock = sock
         # The socket's own file, so that it stays open while the response is
@@ -57,7 +60,7 @@ class _DeadlineReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int | None:
+    def readinto(self, buffer: WriteableBuffer) -> int | None:
         remaining = self._deadline - time.monotonic()
         if remaining <= 0:
             raise TimeoutError("timed out")
@@ -76,24 +79,26 @@ class _DeadlineReader(io.RawIOBase):
 class _DeadlineSocket:
     """What `http.client.HTTPResponse` reads from: the socket, through `_DeadlineReader`."""
 
-    def __init__(self, sock, deadline: float):
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
         self._sock, self._deadline = sock, deadline
 
-    def makefile(self, mode: str = "rb", *args, **kwargs):
+    def makefile(self, mode: str = "rb", *args: object, **kwargs: object) -> io.BufferedReader:
         return io.BufferedReader(_DeadlineReader(self._sock, self._deadline))
 
 
 class _DeadlineResponse(http.client.HTTPResponse):
-    def __init__(self, sock, *args, **kwargs):
+    def __init__(self, sock: socket.socket, debuglevel: int = 0, method: str | None = None,
+                 url: str | None = None) -> None:
         deadline = _deadline()
-        super().__init__(sock if deadline is None else _DeadlineSocket(sock, deadline), *args, **kwargs)
+        # http.client reads the socket through `makefile("rb")` alone: a `_DeadlineSocket` serves it.
+        reader = sock if deadline is None else _DeadlineSocket(sock, deadline)
+        super().__init__(reader, debuglevel, method, url)  # type: ignore[arg-type]
 
 
-class _DeadlineConnectionMixin:
-    response_class: type[http.client.HTTPResponse] = _DeadlineResponse
-    timeout: float | None
+class _DeadlineConnectionMixin(HTTPConnection):
+    response_class = _DeadlineResponse
 
-    def _new_conn(self):
+    def _new_conn(self) -> socket.socket:
         deadline = _deadline()
         if deadline is not None:
             remaining = deadline - time.monotonic()
@@ -121,8 +126,9 @@ class _HTTPSConnectionPool(HTTPSConnectionPool):
 
 
 class _DeadlineAdapter(HTTPAdapter):
-    def init_poolmanager(self, *args, **kwargs) -> None:
-        super().init_poolmanager(*args, **kwargs)
+    def init_poolmanager(self, connections: int, maxsize: int, block: bool = DEFAULT_POOLBLOCK,
+                         **pool_kwargs: Any) -> None:
+        super().init_poolmanager(connections, maxsize, block, **pool_kwargs)
         self.poolmanager.pool_classes_by_scheme = {"http": _HTTPConnectionPool, "https": _HTTPSConnectionPool}
 
 
@@ -132,7 +138,7 @@ class FetchError(Exception):
     (`cause`: connection refused, DNS lookup failed, TLS failed, timed out)."""
 
     def __init__(self, reason: str, status: int | None = None, *, timed_out: bool = False,
-                 url: str | None = None, cause: str | None = None):
+                 url: str | None = None, cause: str | None = None) -> None:
         self.reason = reason
         self.status = status
         self.timed_out = timed_out
@@ -181,7 +187,7 @@ def read_bounded(response: requests.Response, deadline: float) -> bytes:
     return b"".join(chunks)
 
 
-def _chunks(response: requests.Response):
+def _chunks(response: requests.Response) -> Iterator[bytes]:
     # `iter_content` fills each chunk before yielding it, so a server that
     # drips a byte now and then never reaches the deadline check; `read1`
     # returns after one socket read (urllib3 >= 2.3).
@@ -201,14 +207,14 @@ def _chunks(response: requests.Response):
         raise FetchError("connection failed") from None
 
 
-def parse_json(body: bytes):
+def parse_json(body: bytes) -> Any:
     try:
         return json.loads(body, parse_constant=_refuse_constant)
     except (ValueError, RecursionError):
         raise FetchError("response is not JSON") from None
 
 
-def _refuse_constant(name: str):
+def _refuse_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not JSON")
 
 
@@ -218,7 +224,7 @@ class Reply(NamedTuple):
     body: bytes
 
 
-def request(method: str, url: str, timeout: float, **kwargs) -> Reply:
+def request(method: str, url: str, timeout: float, **kwargs: Any) -> Reply:
     """Send and read a whole bounded response within `timeout` seconds."""
     deadline = time.monotonic() + timeout
     response = None
@@ -243,7 +249,7 @@ def _cause(exc: BaseException, timed_out: bool) -> str:
     """What went wrong with a connection, in words: the exception chain of
     requests and urllib3 holds the socket's own error."""
     found: list[BaseException] = []
-    todo: list = [exc]
+    todo: list[object] = [exc]
     while todo and len(found) < 20:
         item = todo.pop()
         if not isinstance(item, BaseException) or any(item is seen for seen in found):
@@ -276,7 +282,7 @@ def _as_fetch_error(exc: requests.RequestException, url: str | None = None) -> F
                       cause=_cause(exc, timed_out))
 
 
-def get_json(url: str, timeout: float):
+def get_json(url: str, timeout: float) -> tuple[Any, Mapping[str, str]]:
     """GET a JSON document; anything but a 200 with JSON is a `FetchError`."""
     reply = request("GET", url, timeout, headers={"Accept": "application/json"})
     if reply.status != 200:

@@ -11,13 +11,19 @@ import functools
 import logging
 import threading
 import time
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from .. import signals
 from ..errors import KeysUnavailableError, VerifyAccessTokenError
 from ..options import is_allowed_endpoint
 from . import http, jws
-from .documents import SharedDocument, ttl_for
+from .documents import Entry, SharedDocument, ttl_for
+from .shared_cache import SharedCache
 from .shared_cache import key as cache_key
+
+if TYPE_CHECKING:
+    from ..options import ApiClientOptions
 
 logger = logging.getLogger("django_auth0_api.keys")
 
@@ -27,16 +33,20 @@ _SYNC_INTERVAL = 1.0
 _REFETCHING, _REFETCHED = "refetching", "refetched"
 _REFETCH_POLL = 0.05
 
+_Args = ParamSpec("_Args")
+_Fetched = TypeVar("_Fetched")
+_Fetch = Callable[Concatenate["IssuerDocuments", _Args], _Fetched]
 
-def _announced(document: str):
+
+def _announced(document: str) -> Callable[[_Fetch[_Args, _Fetched]], _Fetch[_Args, _Fetched]]:
     """Time one fetch of `document` and announce its outcome (`signals.fetched`)."""
 
-    def decorate(fetch):
+    def decorate(fetch: _Fetch[_Args, _Fetched]) -> _Fetch[_Args, _Fetched]:
         @functools.wraps(fetch)
-        def announced(self, *args):
+        def announced(self: IssuerDocuments, *args: _Args.args, **kwargs: _Args.kwargs) -> _Fetched:
             start = time.perf_counter()
             try:
-                result = fetch(self, *args)
+                result = fetch(self, *args, **kwargs)
             except http.FetchError as exc:
                 outcome = ("timeout" if exc.timed_out else "http_error" if exc.status
                            else "unreachable" if exc.reason == "connection failed" else "invalid")
@@ -52,7 +62,7 @@ def _announced(document: str):
 
 
 class IssuerDocuments:
-    def __init__(self, issuer: str, options, on_rotate=None):
+    def __init__(self, issuer: str, options: ApiClientOptions, on_rotate: Callable[[], None] | None = None) -> None:
         self.issuer = issuer
         self.options = options
         self._on_rotate = on_rotate
@@ -61,7 +71,7 @@ class IssuerDocuments:
         self.jwks = SharedDocument(cache_key("jwks", issuer), self._fetch_jwks, options, self._parse,
                                    name=f"the JWKS of {issuer}")
         self._cooldown_key = cache_key("jwks-cooldown", issuer)
-        self._keys: dict[str, tuple[dict, object]] = {}
+        self._keys: dict[str, tuple[dict[str, Any], object]] = {}
         # (kid, alg) -> key, for keys of `_keys` already found to fit `alg`;
         # replaced, never emptied, with `_keys`, so a reader keeps a whole one.
         self._fitting: dict[tuple[str, str], object] = {}
@@ -70,7 +80,7 @@ class IssuerDocuments:
         self._lock = threading.Lock()
 
     # -- public -----------------------------------------------------------
-    def get_key(self, kid: str, alg: str):
+    def get_key(self, kid: str, alg: str) -> object:
         """The public key for `kid`, checked to fit `alg`."""
         local = self.jwks.local
         if local is None or time.time() >= local.fresh_until:
@@ -91,7 +101,7 @@ class IssuerDocuments:
             fitting[(kid, alg)] = key
         return key
 
-    def warm_key(self, kid: str, alg: str):
+    def warm_key(self, kid: str, alg: str) -> object | None:
         """`get_key` when it needs neither the network nor the shared cache
         (a fresh key set in this process that holds `kid`), else None."""
         local = self.jwks.local
@@ -99,7 +109,7 @@ class IssuerDocuments:
             return None
         return self.get_key(kid, alg)
 
-    def metadata(self) -> dict:
+    def metadata(self) -> dict[str, Any]:
         """The discovery document (for exchanges and `auth0_check`)."""
         return self._load(self.discovery.get).value
 
@@ -108,13 +118,13 @@ class IssuerDocuments:
         return list(self._keys)
 
     # -- internals --------------------------------------------------------
-    def _load(self, getter):
+    def _load(self, getter: Callable[[], Entry]) -> Entry:
         try:
             return getter()
         except http.FetchError as exc:
             raise KeysUnavailableError() from exc
 
-    def _after_rotation(self, kid: str):
+    def _after_rotation(self, kid: str) -> tuple[dict[str, Any], object] | None:
         now = time.monotonic()
         if now >= self._next_sync:
             self._next_sync = now + _SYNC_INTERVAL
@@ -142,7 +152,7 @@ class IssuerDocuments:
                 self._wait_for_refetch(cache)
             return self._keys.get(kid)
 
-    def _wait_for_refetch(self, cache) -> None:
+    def _wait_for_refetch(self, cache: SharedCache) -> None:
         """Another process holds the cooldown: while it is still fetching, wait
         (at most `HTTP_TIMEOUT`) and adopt what it stored."""
         deadline = time.monotonic() + self.options.timeout
@@ -152,12 +162,12 @@ class IssuerDocuments:
             time.sleep(_REFETCH_POLL)
         self.jwks.sync()
 
-    def _check_url(self, url) -> str:
+    def _check_url(self, url: object) -> str:
         if not is_allowed_endpoint(url, self.options.allow_insecure_http):
             raise http.FetchError("endpoint is not an https URL")
         return url
 
-    def _get_json(self, url: str):
+    def _get_json(self, url: str) -> tuple[object, Mapping[str, str]]:
         """(document, headers) of a GET: the library's own, or `custom_fetch`'s."""
         custom_fetch = self.options.custom_fetch
         if custom_fetch is None:
@@ -176,7 +186,7 @@ class IssuerDocuments:
             raise http.FetchError(f"custom_fetch raised {type(exc).__name__}") from None
 
     @_announced("discovery")
-    def _fetch_discovery(self):
+    def _fetch_discovery(self) -> tuple[dict[str, Any], float]:
         url = self.issuer + ".well-known/openid-configuration"
         document, headers = self._get_json(url)
         if not isinstance(document, dict) or document.get("issuer") != self.issuer:
@@ -184,19 +194,19 @@ class IssuerDocuments:
         self._check_url(document.get("jwks_uri"))
         return document, ttl_for(self.options, headers)
 
-    def _fetch_jwks(self):
+    def _fetch_jwks(self) -> tuple[dict[str, Any], float]:
         # discovery.get, not metadata(): a discovery outage must surface as a
         # FetchError here, so the JWKS fetch lock is marked failed, not left held.
         return self._get_jwks(self._check_url(self.discovery.get().value.get("jwks_uri")))
 
     @_announced("jwks")
-    def _get_jwks(self, url: str):
+    def _get_jwks(self, url: str) -> tuple[dict[str, Any], float]:
         document, headers = self._get_json(url)
         if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
             raise http.FetchError("JWKS has no keys list")
         return document, ttl_for(self.options, headers)
 
-    def _parse(self, entry) -> None:
+    def _parse(self, entry: Entry) -> None:
         keys = {}
         for jwk in entry.value["keys"]:
             kid = jwk.get("kid") if isinstance(jwk, dict) else None

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -31,6 +32,9 @@ from ..errors import ConfigurationError
 from . import jws
 from .memo import BoundedMemo
 from .pem import pem_bytes, private_key
+
+if TYPE_CHECKING:
+    from ..options import ApiClientOptions
 
 # Key management algorithms (RFC 7518 §4.3 and the IANA JOSE registry) and the
 # hash of their OAEP padding. RSA1_5 (padding oracles, RFC 7516 §11.5) and
@@ -64,14 +68,15 @@ def is_compact_jwe(token: str) -> bool:
 class Decrypter:
     """Decrypts compact JWE access tokens with `DECRYPTION_KEYS`."""
 
-    def __init__(self, keys: Mapping[str, rsa.RSAPrivateKey], algorithms, encryptions):
+    def __init__(self, keys: Mapping[str, rsa.RSAPrivateKey], algorithms: Iterable[str],
+                 encryptions: Iterable[str]) -> None:
         self.keys = dict(keys)
         self.algorithms = frozenset(algorithms)
         self.encryptions = frozenset(encryptions)
         self._headers = BoundedMemo(_HEADER_CACHE_SIZE)
 
     @classmethod
-    def from_options(cls, options) -> Decrypter:
+    def from_options(cls, options: ApiClientOptions) -> Decrypter:
         """`DECRYPTION_KEYS`, `DECRYPTION_ALGORITHMS`, `DECRYPTION_ENCRYPTIONS`;
         `ConfigurationError` for a key that does not load."""
         return cls(load_decryption_keys(options.decryption_keys), options.decryption_algorithms,
@@ -102,7 +107,7 @@ class Decrypter:
             raise JWEError()
         return plaintext.decode("ascii")
 
-    def _header(self, header_b64: str):
+    def _header(self, header_b64: str) -> tuple[rsa.RSAPrivateKey, type[hashes.HashAlgorithm], int]:
         # One tenant's encrypted tokens share a handful of headers.
         known = self._headers.get(header_b64)
         if known is not None:
@@ -124,7 +129,7 @@ class Decrypter:
         self._headers.put(header_b64, known)
         return known
 
-    def _key_for(self, kid) -> rsa.RSAPrivateKey:
+    def _key_for(self, kid: object) -> rsa.RSAPrivateKey:
         if kid is None and len(self.keys) == 1:
             # Auth0's encryption key `kid` is optional: one key needs none.
             return next(iter(self.keys.values()))
@@ -147,7 +152,7 @@ def _unwrap(key: rsa.RSAPrivateKey, oaep_hash: type[hashes.HashAlgorithm], encry
     return cek
 
 
-def load_decryption_keys(value: Mapping | None) -> dict[str, rsa.RSAPrivateKey]:
+def load_decryption_keys(value: Mapping[str, object] | None) -> dict[str, rsa.RSAPrivateKey]:
     """`DECRYPTION_KEYS` as private key objects, or `ConfigurationError` naming
     the kid (never the key)."""
     keys = {}
@@ -156,7 +161,7 @@ def load_decryption_keys(value: Mapping | None) -> dict[str, rsa.RSAPrivateKey]:
     return keys
 
 
-def load_decryption_key(kid: str, source) -> rsa.RSAPrivateKey:
+def load_decryption_key(kid: str, source: object) -> rsa.RSAPrivateKey:
     """One decryption key: PEM text, or the path of a PEM file; RSA, 2048 bits or more."""
     if not isinstance(source, str) or not source.strip():
         raise ConfigurationError(f"DECRYPTION_KEYS[{kid!r}] must be PEM text or a file path")
@@ -171,8 +176,8 @@ def load_decryption_key(kid: str, source) -> rsa.RSAPrivateKey:
     return key
 
 
-def encrypt(plaintext: str, public_key, *, kid: str | None = None, alg: str = "RSA-OAEP-256",
-            enc: str = "A256GCM", header: dict | None = None) -> str:
+def encrypt(plaintext: str, public_key: Any, *, kid: str | None = None, alg: str = "RSA-OAEP-256",
+            enc: str = "A256GCM", header: dict[str, object] | None = None) -> str:
     """A compact JWE of `plaintext` for `public_key` (RSA-OAEP and AES-GCM
     only): the fake tenant's, and `auth0_check`'s round trip."""
     protected = {"alg": alg, "enc": enc, "cty": "JWT", **({"kid": kid} if kid else {}), **(header or {})}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 
 class BoundedMemo(dict):
     """A dict that forgets its oldest entries past `limit`.
@@ -10,11 +12,11 @@ class BoundedMemo(dict):
     cost a cache miss, never a wrong answer.
     """
 
-    def __init__(self, limit: int):
+    def __init__(self, limit: int) -> None:
         super().__init__()
         self.limit = limit
 
-    def put(self, key, value) -> None:
+    def put(self, key: Hashable, value: object) -> None:
         while len(self) >= self.limit:
             try:
                 del self[next(iter(self))]

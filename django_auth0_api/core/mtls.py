@@ -21,6 +21,8 @@ import base64
 import binascii
 import hashlib
 import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from cryptography import x509
@@ -28,6 +30,9 @@ from cryptography import x509
 from ..errors import VerifyAccessTokenError
 from .claims import bound_certificate_of
 from .memo import BoundedMemo
+
+if TYPE_CHECKING:
+    from ..options import ApiClientOptions
 
 # A leaf certificate is one to two KiB of DER; URL-encoded PEM about twice
 # that. Anything past this is not a certificate worth parsing.
@@ -66,7 +71,7 @@ def certificate_thumbprint(header_value: str) -> str | None:
 class CertificateBinding:
     """Checks a verified token's `cnf.x5t#S256` against the presented certificate."""
 
-    def __init__(self, options):
+    def __init__(self, options: ApiClientOptions) -> None:
         self.enabled = bool(options.mtls_client_cert_header)
         self.required = options.mtls_required
         # Clients reuse their certificate: each header value is parsed once.
@@ -81,7 +86,7 @@ class CertificateBinding:
             self._thumbprints.put(certificate, known)
         return known
 
-    def check(self, claims, certificate: str | None) -> None:
+    def check(self, claims: Mapping[str, object], certificate: str | None) -> None:
         """Raise `VerifyAccessTokenError` unless the binding holds.
 
         `certificate` is the raw value of the configured header (or None)."""
@@ -96,13 +101,13 @@ class CertificateBinding:
             raise VerifyAccessTokenError("Client certificate does not match the token binding")
 
 
-def supports_certificate_bound_tokens(options) -> bool:
+def supports_certificate_bound_tokens(options: ApiClientOptions) -> bool:
     """Whether this API checks certificate-bound tokens: RFC 9728 §2's
     `tls_client_certificate_bound_access_tokens` in its resource metadata."""
     return bool(options.mtls_client_cert_header)
 
 
-def resource_metadata_members(options) -> dict[str, bool]:
+def resource_metadata_members(options: ApiClientOptions) -> dict[str, bool]:
     """The RFC 9728 §2 members this module answers for; the member is
     omitted (false by default) when no certificate header is configured."""
     if supports_certificate_bound_tokens(options):

@@ -27,7 +27,7 @@ def _window(now: float | None) -> int:
     return int((time.time() if now is None else now) // WINDOW)
 
 
-def _nonce_for(window: int, secret=None) -> str:
+def _nonce_for(window: int, secret: str | bytes | None = None) -> str:
     return b64encode(salted_hmac(_SALT, str(window), secret, algorithm="sha256").digest()[:18])
 
 
@@ -36,7 +36,7 @@ def current_nonce(now: float | None = None) -> str:
     return _nonce_for(_window(now))
 
 
-def is_valid_nonce(nonce, now: float | None = None) -> bool:
+def is_valid_nonce(nonce: object, now: float | None = None) -> bool:
     """Whether `nonce` was issued, by any process with this `SECRET_KEY`
     (or one of its fallbacks), in the current or the previous window."""
     if not isinstance(nonce, str) or not _NONCE.fullmatch(nonce):

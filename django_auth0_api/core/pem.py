@@ -6,8 +6,13 @@ here ever quotes the input (a key's text must not reach a message or a log).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 MAX_PEM_FILE = 64 * 1024
 
@@ -23,7 +28,7 @@ def pem_bytes(source: str) -> bytes | None:
         return None
 
 
-def private_key(data: bytes) -> object | None:
+def private_key(data: bytes) -> PrivateKeyTypes | None:
     """The unencrypted private key in `data`; None when it is not one."""
     try:
         return serialization.load_pem_private_key(data, password=None)

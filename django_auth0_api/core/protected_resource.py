@@ -7,8 +7,11 @@ challenges (`challenges`) both build on them. See the README, "MCP servers".
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from ..options import ApiClientOptions
 
 WELL_KNOWN_SUFFIX = "oauth-protected-resource"
 WELL_KNOWN_PREFIX = "/.well-known/" + WELL_KNOWN_SUFFIX
@@ -27,24 +30,24 @@ def metadata_url(resource: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{metadata_path(resource)}"
 
 
-def resource_identifier(options) -> str | None:
+def resource_identifier(options: ApiClientOptions) -> str | None:
     """`RESOURCE`, else the first https `AUDIENCE` (an API identifier that is a URL)."""
     if options.resource:
         return options.resource
-    for audience in options.audience:
+    for audience in options.audience or ():  # (a tuple, never empty, once the options are built)
         parts = urlsplit(audience)
         if parts.scheme == "https" and parts.netloc and not parts.query and not parts.fragment:
             return audience
     return None
 
 
-def challenge_metadata_url(options) -> str | None:
+def challenge_metadata_url(options: ApiClientOptions) -> str | None:
     """The `resource_metadata` of challenges: only when `RESOURCE` is set, so an
     API that never opted in keeps its challenges as they were."""
     return metadata_url(options.resource) if options.resource else None
 
 
-def metadata_document(options, resource: str, authorization_servers: Iterable[str],
+def metadata_document(options: ApiClientOptions, resource: str, authorization_servers: Iterable[str],
                       scopes: Iterable[str]) -> dict[str, Any]:
     """The RFC 9728 §2 members; `RESOURCE_METADATA` adds or replaces any but
     `resource`, and its `scopes_supported` come first, before the views' own.

@@ -33,7 +33,7 @@ _ASCII_SAFE = "".join(chr(c) for c in range(0x21, 0x7f))
 _normalized = BoundedMemo(1024)
 
 
-def _normalize_escape(match: re.Match) -> str:
+def _normalize_escape(match: re.Match[str]) -> str:
     char = chr(int(match.group(1), 16))
     return char if char in _UNRESERVED else "%" + match.group(1).upper()
 
@@ -54,7 +54,7 @@ def _remove_dot_segments(path: str) -> str:
     return "/".join(kept)
 
 
-def normalize_htu(url) -> str:
+def normalize_htu(url: object) -> str:
     """The comparable form of an http(s) URL; `ValueError` if it is not one."""
     if not isinstance(url, str):
         raise ValueError("not a string")

@@ -12,6 +12,8 @@ import logging
 import math
 import re
 import time
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from ..core import http
 from ..core.claims import is_numeric_date
@@ -33,7 +35,7 @@ _MAX_DESCRIPTION = 200
 _REDACTED = "[redacted]"
 
 
-def token_answer(reply: http.Reply, error: type[ApiError], secrets) -> dict:
+def token_answer(reply: http.Reply, error: type[ApiError], secrets: Sequence[str]) -> dict[str, Any]:
     """The usable fields of the token endpoint's answer, or the ApiError it amounts to."""
     try:
         body = http.parse_json(reply.body)
@@ -61,7 +63,7 @@ def token_answer(reply: http.Reply, error: type[ApiError], secrets) -> dict:
     return result
 
 
-def public_result(entry: dict) -> dict:
+def public_result(entry: Mapping[str, Any]) -> dict[str, Any]:
     """What a caller gets: a fresh dict, `expires_in` counted from now."""
     result = {"access_token": entry["access_token"],
               "expires_in": max(0, entry["expires_at"] - int(time.time())),
@@ -70,16 +72,15 @@ def public_result(entry: dict) -> dict:
     return result
 
 
-def _invalid(message: str, error) -> ApiError:
+def _invalid(message: str, error: type[ApiError]) -> ApiError:
     logger.warning("auth0: exchange answer unusable (reason=%s)", message,
                    extra={"event": "exchange_invalid", "reason": message})
     return error("invalid_response", message, 502)
 
 
-def server_error(reply: http.Reply, body, error, secrets) -> ApiError:
+def server_error(reply: http.Reply, body: object, error: type[ApiError], secrets: Sequence[str]) -> ApiError:
     retry_after = retry_after_seconds(reply.headers.get("Retry-After")) if reply.status in (429, 503) else None
-    code = _clean(body.get("error"), secrets, _MAX_CODE) if isinstance(body, dict) else ""
-    if code:
+    if isinstance(body, dict) and (code := _clean(body.get("error"), secrets, _MAX_CODE)):
         description = _clean(body.get("error_description"), secrets, _MAX_DESCRIPTION)
         logger.warning("auth0: exchange refused (status=%s, error=%s)", reply.status, code,
                        extra={"event": "exchange_refused", "status": reply.status, "error": code})
@@ -99,7 +100,7 @@ def server_error(reply: http.Reply, body, error, secrets) -> ApiError:
                  502, retry_after=retry_after)
 
 
-def _clean(text, secrets, limit: int) -> str:
+def _clean(text: object, secrets: Sequence[str], limit: int) -> str:
     """Server text made safe to show: printable ASCII without `"` and `\\`,
     no token, secret or anything token-shaped, bounded."""
     if not isinstance(text, str):
@@ -112,13 +113,13 @@ def _clean(text, secrets, limit: int) -> str:
     return text[:limit].strip()
 
 
-def _redact_random(match: re.Match) -> str:
+def _redact_random(match: re.Match[str]) -> str:
     run = match.group()
     mixed = any(c.isupper() for c in run) and any(c.islower() for c in run) and any(c.isdigit() for c in run)
     return _REDACTED if mixed else run
 
 
-def retry_after_seconds(value) -> str | None:
+def retry_after_seconds(value: object) -> str | None:
     """`Retry-After` (delta-seconds or an HTTP date) as whole seconds, or None."""
     if not isinstance(value, str) or not value.strip():
         return None

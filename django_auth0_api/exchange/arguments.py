@@ -34,12 +34,12 @@ def missing(name: str, error: type[ApiError]) -> ApiError:
     return MISSING_ARGUMENT_ERRORS[error](name)  # type: ignore[call-arg]
 
 
-def require(value, name: str, error: type[ApiError]) -> None:
+def require(value: object, name: str, error: type[ApiError]) -> None:
     if value is None or value == "":
         raise missing(name, error)
 
 
-def check_subject_token(token, name: str, error: type[ApiError] = GetTokenByExchangeProfileError) -> None:
+def check_subject_token(token: object, name: str, error: type[ApiError] = GetTokenByExchangeProfileError) -> None:
     """Refuse, before any network call, what cannot be a raw token."""
     require(token, name, error)
     if not isinstance(token, str):
@@ -54,14 +54,14 @@ def check_subject_token(token, name: str, error: type[ApiError] = GetTokenByExch
         raise error("invalid_request", f"{name} must be a single token without whitespace", 400)
 
 
-def extra_fields(extra, error: type[ApiError] = GetTokenByExchangeProfileError) -> list[tuple[str, str]]:
+def extra_fields(extra: object, error: type[ApiError] = GetTokenByExchangeProfileError) -> list[tuple[str, str]]:
     """`extra` as form fields: scalars, or lists of at most 20 scalars, under
     names that are not reserved (case-insensitively)."""
     if extra is None:
         return []
     if not isinstance(extra, Mapping):
         raise error("invalid_request", "extra must be a mapping of parameter names to values", 400)
-    fields = []
+    fields: list[tuple[str, str]] = []
     for name, value in extra.items():
         if not isinstance(name, str) or not _PARAMETER_NAME.fullmatch(name):
             raise error("invalid_request", "extra parameter names must be 1-128 letters, digits or _.:-", 400)
@@ -76,7 +76,7 @@ def extra_fields(extra, error: type[ApiError] = GetTokenByExchangeProfileError) 
     return fields
 
 
-def _scalar(name: str, value, error) -> str:
+def _scalar(name: str, value: object, error: type[ApiError]) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
@@ -87,11 +87,11 @@ def _scalar(name: str, value, error) -> str:
                                    f"or a list of at most {MAX_EXTRA_VALUES} of them", 400)
 
 
-def text_field(name: str, value, error) -> str:
+def text_field(name: str, value: object, error: type[ApiError]) -> str:
     if not isinstance(value, str):
         raise error("invalid_request", f"{name} must be a string", 400)
     return value
 
 
-def optional_field(name: str, value, error) -> list[tuple[str, str]]:
+def optional_field(name: str, value: object, error: type[ApiError]) -> list[tuple[str, str]]:
     return [(name, text_field(name, value, error))] if value else []

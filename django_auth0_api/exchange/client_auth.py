@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import time
 import uuid
+from typing import TYPE_CHECKING
 from urllib.parse import quote_plus
 
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -21,6 +22,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from ..core import jws
 from ..core.pem import pem_bytes, private_key
 from ..errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from ..options import ApiClientOptions
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 # Seconds an assertion stays valid: one request's worth, and within the 60 s
@@ -32,17 +36,18 @@ MIN_RSA_BITS = 2048
 class ClientAuthentication:
     """The client credentials of `options`, checked once when built."""
 
-    def __init__(self, options):
+    def __init__(self, options: ApiClientOptions) -> None:
         self.method = options.client_auth_method
-        self.client_id = options.client_id
-        self.audience = options.issuer
-        if not isinstance(self.client_id, str) or not self.client_id:
+        client_id, audience = options.client_id, options.issuer
+        if not isinstance(client_id, str) or not client_id:
             raise ConfigurationError("Client credentials are required for token exchange: configure client_id and "
                                      "client_secret (CLIENT_ID, CLIENT_SECRET) of a confidential client")
-        if not self.audience:
+        if not audience:
             raise ConfigurationError("Token exchange needs DOMAIN: the tenant whose token endpoint is used")
+        self.client_id: str = client_id
+        self.audience: str = audience
         if self.method == "private_key_jwt":
-            self._secret = None
+            self._secret = ""  # no shared secret
             self._key, self._alg = load_assertion_key(options.client_assertion_key)
         else:
             if not isinstance(options.client_secret, str) or not options.client_secret:
@@ -74,7 +79,7 @@ class ClientAuthentication:
         return jws.sign(self._alg, self._key, {"alg": self._alg, "typ": "JWT"}, claims)
 
 
-def load_assertion_key(value) -> tuple[object, str]:
+def load_assertion_key(value: object) -> tuple[object, str]:
     """The private key of `CLIENT_ASSERTION_KEY` (a PEM string, or the path of
     a PEM file) and its algorithm: RS256 for RSA, ES256 for P-256."""
     if not isinstance(value, str) or not value.strip():

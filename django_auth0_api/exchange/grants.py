@@ -25,6 +25,7 @@ import json
 import logging
 import time
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from .. import signals
 from ..core import http
@@ -50,6 +51,10 @@ from .arguments import (
 )
 from .client_auth import ClientAuthentication
 
+if TYPE_CHECKING:
+    from ..core.access_tokens import AccessTokenVerifier
+    from ..options import ApiClientOptions
+
 logger = logging.getLogger("django_auth0_api.exchange")
 
 TOKEN_EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"  # noqa: S105 (a URI, not a secret)
@@ -65,7 +70,7 @@ CACHE_MARGIN = 30
 class TokenExchanger:
     """The exchanges of one `ApiClient`; built on its first exchange."""
 
-    def __init__(self, options, token_verifier):
+    def __init__(self, options: ApiClientOptions, token_verifier: AccessTokenVerifier) -> None:
         self.options = options
         self.issuer = options.issuer
         self._token_verifier = token_verifier
@@ -85,7 +90,7 @@ class TokenExchanger:
         return client
 
     # -- the three grants ---------------------------------------------------
-    def on_behalf_of(self, access_token, audience, scope=None) -> dict:
+    def on_behalf_of(self, access_token: str, audience: str, scope: str | None = None) -> dict[str, Any]:
         """An access token for `audience`, for the user of `access_token` (RFC 8693)."""
         error = GetTokenByExchangeProfileError
         require(audience, "audience", error)  # upstream's order: the audience first
@@ -96,8 +101,9 @@ class TokenExchanger:
         fields += optional_field("scope", scope, error)
         return self._exchange(fields, error, "on_behalf_of")
 
-    def by_profile(self, subject_token, subject_token_type, audience=None, scope=None,
-                   requested_token_type=None, extra=None, organization=None) -> dict:
+    def by_profile(self, subject_token: str, subject_token_type: str, audience: str | None = None,
+                   scope: str | None = None, requested_token_type: str | None = None,
+                   extra: Mapping[str, object] | None = None, organization: str | None = None) -> dict[str, Any]:
         """Auth0 Custom Token Exchange: the profile is chosen by `subject_token_type`;
         `organization` (an Auth0 Organization's id or name) issues the token for it."""
         error = GetTokenByExchangeProfileError
@@ -113,7 +119,7 @@ class TokenExchanger:
         fields += extra_fields(extra, error)
         return self._exchange(fields, error, "exchange_profile")
 
-    def for_connection(self, options) -> dict:
+    def for_connection(self, options: Mapping[str, str]) -> dict[str, Any]:
         """Token Vault: the access token of a federated connection for the user of
         `options["access_token"]` (or `options["refresh_token"]`)."""
         error = GetAccessTokenForConnectionError
@@ -139,7 +145,7 @@ class TokenExchanger:
         return self._exchange(fields, error, "connection")
 
     # -- the shared path ----------------------------------------------------
-    def _exchange(self, fields: list[tuple[str, str]], error: type[ApiError], grant: str) -> dict:
+    def _exchange(self, fields: list[tuple[str, str]], error: type[ApiError], grant: str) -> dict[str, Any]:
         """One exchange, announced (`signals.token_exchanged` / `token_exchange_failed`)."""
         start = time.perf_counter()
         client = self.client_for(error)
@@ -159,9 +165,10 @@ class TokenExchanger:
         signals.exchanged(self, grant, False, start)
         return public_result(result)
 
-    def _issue(self, fields: list[tuple[str, str]], error: type[ApiError], client) -> dict:
+    def _issue(self, fields: list[tuple[str, str]], error: type[ApiError],
+               client: ClientAuthentication) -> dict[str, Any]:
         """A new token from the token endpoint (the cache not consulted)."""
-        endpoint = self._token_endpoint(error)
+        endpoint = self._token_endpoint(client.audience, error)
         auth_fields, headers = client.credentials()
         subject = dict(fields)["subject_token"]
         secrets = (subject, *client.secrets(), *(v for k, v in auth_fields if k == "client_assertion"))
@@ -177,9 +184,9 @@ class TokenExchanger:
                         cause=exc) from None
         return token_answer(reply, error, secrets)
 
-    def _token_endpoint(self, error) -> str:
+    def _token_endpoint(self, issuer: str, error: type[ApiError]) -> str:
         try:
-            metadata = self._token_verifier.documents_for(self.issuer).metadata()
+            metadata = self._token_verifier.documents_for(issuer).metadata()
         except KeysUnavailableError as exc:
             cause = exc.__cause__  # the FetchError: where and why, for auth0_token_exchange
             if getattr(cause, "timed_out", False):
@@ -192,12 +199,12 @@ class TokenExchanger:
         return endpoint
 
     # -- the shared cache ---------------------------------------------------
-    def _cache_key(self, fields, client: ClientAuthentication) -> str:
+    def _cache_key(self, fields: list[tuple[str, str]], client: ClientAuthentication) -> str:
         # The subject token is part of the hash, never of the key itself.
         material = json.dumps([self.issuer, client.client_id, sorted(fields)], separators=(",", ":"))
         return cache_key("exchange", material)
 
-    def _cached(self, key: str) -> dict | None:
+    def _cached(self, key: str) -> dict[str, Any] | None:
         entry = SharedCache(self.options.cache_alias).get(key)  # an outage costs an exchange, not the request
         if not isinstance(entry, dict) or not isinstance(entry.get("access_token"), str):
             return None
@@ -206,7 +213,7 @@ class TokenExchanger:
             return None
         return public_result(entry)
 
-    def _store(self, key: str, result: dict) -> None:
+    def _store(self, key: str, result: dict[str, Any]) -> None:
         ttl = int(result["expires_at"] - time.time()) - CACHE_MARGIN
         if ttl < 1:
             return
