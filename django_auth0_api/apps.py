@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 import importlib.util
 
 from django.apps import AppConfig
@@ -7,7 +9,7 @@ class DjangoAuth0ApiConfig(AppConfig):
     name = "django_auth0_api"
     verbose_name = "Auth0 API"
 
-    def ready(self):
+    def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)
 
         if importlib.util.find_spec("drf_spectacular") is not None:

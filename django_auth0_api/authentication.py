@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rest_framework import exceptions
@@ -20,10 +21,13 @@ from .request_auth import (
 )
 
 if TYPE_CHECKING:
+    from rest_framework.request import Request
+
     from .client import ApiClient
+    from .verified_token import VerifiedToken
 
 
-def drf_detail(description: str, code: str | None):
+def drf_detail(description: str, code: str | None) -> dict[str, str] | str:
     """DRF's `{"detail"}`, plus the README table's `error` code when there is one."""
     return {"detail": description, "error": code} if code else description
 
@@ -31,7 +35,7 @@ def drf_detail(description: str, code: str | None):
 class AuthenticationRefused(exceptions.AuthenticationFailed):
     """A refusal that keeps its own status (400 or 401) and challenge."""
 
-    def __init__(self, error: BaseAuthError, client: ApiClient | None = None, scopes=()):
+    def __init__(self, error: BaseAuthError, client: ApiClient | None = None, scopes: Sequence[str] = ()) -> None:
         code = error.get_error_code()
         super().__init__(drf_detail(error.get_error_description(), code), code or "not_authenticated")
         self.status_code = error.get_status_code()
@@ -42,11 +46,11 @@ class AuthenticationRefused(exceptions.AuthenticationFailed):
     # DRF overwrites `auth_header` with the first authentication class's bare
     # challenge; the one built for this very error is the right one.
     @property
-    def auth_header(self):
+    def auth_header(self) -> str | None:
         return self._challenge
 
     @auth_header.setter
-    def auth_header(self, value):
+    def auth_header(self, value: str | None) -> None:
         pass
 
 
@@ -54,7 +58,7 @@ class VerificationUnavailable(exceptions.APIException):
     status_code = 503
     default_code = "temporarily_unavailable"
 
-    def __init__(self, error: ServiceUnavailableError):
+    def __init__(self, error: ServiceUnavailableError) -> None:
         super().__init__(drf_detail(error.get_error_description(), self.default_code))
         self.wait = error.retry_after  # DRF turns this into Retry-After
 
@@ -65,11 +69,12 @@ class AuthenticationMisconfigured(exceptions.APIException):
     status_code = 500
     default_code = "server_error"
 
-    def __init__(self, error: MisconfiguredError):
+    def __init__(self, error: MisconfiguredError) -> None:
         super().__init__(drf_detail(error.get_error_description(), self.default_code))
 
 
-def as_drf_exception(error: BaseAuthError, client: ApiClient | None = None, scopes=()) -> exceptions.APIException:
+def as_drf_exception(error: BaseAuthError, client: ApiClient | None = None,
+                     scopes: Sequence[str] = ()) -> exceptions.APIException:
     if isinstance(error, ConfigurationError):  # its text is for the log, not the client
         error = configuration_failure(error)
     if isinstance(error, MisconfiguredError):
@@ -79,7 +84,7 @@ def as_drf_exception(error: BaseAuthError, client: ApiClient | None = None, scop
     return AuthenticationRefused(error, client, scopes)
 
 
-def client_of_view(request, default: ApiClient | None = None) -> ApiClient:
+def client_of_view(request: Request, default: ApiClient | None = None) -> ApiClient:
     """The view's `api_client` attribute when it has one, else `default`, else
     the settings' client."""
     context = getattr(request, "parser_context", None) or {}
@@ -94,13 +99,13 @@ class Auth0Authentication(BaseAuthentication):
 
     api_client: ApiClient | None = None
 
-    def get_api_client(self, request) -> ApiClient:
+    def get_api_client(self, request: Request) -> ApiClient:
         return client_of_view(request, self.api_client)
 
-    def get_user(self, request, token):
+    def get_user(self, request: Request, token: VerifiedToken) -> object:
         return user_for(request, token, self.get_api_client(request))
 
-    def authenticate(self, request):
+    def authenticate(self, request: Request) -> tuple[object, VerifiedToken] | None:
         client = self.get_api_client(request)  # face_client(): a stand-in while AUTH0_API is broken
         try:
             token = authenticate_request(request, client)
@@ -110,7 +115,7 @@ class Auth0Authentication(BaseAuthentication):
             return None  # no credentials or another scheme: other classes may run
         return self.get_user(request, token), token
 
-    def authenticate_header(self, request):
+    def authenticate_header(self, request: Request) -> str | None:
         client = self.get_api_client(request)
         failure = failure_of(request, client)
         if isinstance(failure, (ConfigurationError, MisconfiguredError)):

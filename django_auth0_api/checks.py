@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from numbers import Real
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
-from django.core.checks import Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from .conf import get_settings, settings_problem
 from .errors import BaseAuthError, ConfigurationError
 from .options import CLIENT_AUTH_METHODS, SETTING_NAMES, ApiClientOptions
+
+if TYPE_CHECKING:
+    from django.apps import AppConfig
+    from django.urls import URLResolver
 
 _P = "django_auth0_api."
 _STRINGS = (str, list, tuple)
@@ -64,7 +70,7 @@ VALUE_HINTS = {
 }
 
 
-def _type_ok(key, value) -> bool:
+def _type_ok(key: str, value: object) -> bool:
     if value is None and key not in ("AUDIENCE",):
         return True
     if key in _CALLABLE_OK and callable(value):
@@ -76,12 +82,12 @@ def _type_ok(key, value) -> bool:
 
 
 @register(Tags.security)
-def check_settings(app_configs=None, **kwargs):
+def check_settings(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[CheckMessage]:
     raw = getattr(settings, "AUTH0_API", None)
     if not isinstance(raw, dict):
         return [Error("AUTH0_API is not set or not a dict.", hint="Set AUTH0_API = {'DOMAIN': ..., 'AUDIENCE': ...}.",
                       id=_P + "E001")]
-    messages = []
+    messages: list[CheckMessage] = []
     for key in sorted(raw, key=str):
         if key not in SETTING_NAMES:
             close = difflib.get_close_matches(str(key).upper(), sorted(SETTING_NAMES), n=1)
@@ -116,7 +122,7 @@ def _invalid_value(exc: Exception) -> Error:
                  id=_P + "E003")
 
 
-def _check_cache(options):
+def _check_cache(options: ApiClientOptions) -> list[CheckMessage]:
     caches_conf = getattr(settings, "CACHES", {}) or {}
     conf = caches_conf.get(options.cache_alias)
     if conf is None:
@@ -142,7 +148,7 @@ _TIMEOUT_OPTIONS = {
 }
 
 
-def _check_cache_timeouts(options, conf):
+def _check_cache_timeouts(options: ApiClientOptions, conf: Mapping[str, Any]) -> list[CheckMessage]:
     """The replay state is read on every DPoP request and the exchange cache on
     every exchange: a cache server that stalls holds those requests, and the
     workers that serve them, for as long as its client waits."""
@@ -163,7 +169,7 @@ def _check_cache_timeouts(options, conf):
                          "say), as in the README's cache example.", id=_P + "W007")]
 
 
-def _check_nonce_handler(options):
+def _check_nonce_handler(options: ApiClientOptions) -> list[CheckMessage]:
     if not options.dpop_nonce:
         return []
     middleware = "django_auth0_api.middleware.Auth0Middleware" in getattr(settings, "MIDDLEWARE", [])
@@ -175,10 +181,10 @@ def _check_nonce_handler(options):
                          "'django_auth0_api.drf.exception_handler'.", id=_P + "W003")]
 
 
-def _check_resolver(options):
+def _check_resolver(options: ApiClientOptions) -> list[CheckMessage]:
     from django.utils.module_loading import import_string
 
-    messages = []
+    messages: list[CheckMessage] = []
     for key, value in (("USER_RESOLVER", options.user_resolver), ("DOMAINS", options.domains),
                        ("ORGANIZATION", options.organization_resolver)):
         if isinstance(value, str):
@@ -190,7 +196,7 @@ def _check_resolver(options):
     return messages
 
 
-def _check_exchange_client(options):
+def _check_exchange_client(options: ApiClientOptions) -> list[CheckMessage]:
     """A client configured for exchanges must be able to authenticate: find out
     now, not at the first exchange in production."""
     from .exchange.client_auth import ClientAuthentication
@@ -209,10 +215,11 @@ def _check_exchange_client(options):
 AUTH0_AUTHENTICATION = "django_auth0_api.authentication.Auth0Authentication"
 
 
-def _check_resource(options):
+def _check_resource(options: ApiClientOptions) -> list[CheckMessage]:
     """RFC 9728 and Auth0's Resource Parameter Compatibility Profile: the token's
     `aud` is the `resource` the client sent, which is `RESOURCE` exactly."""
-    if options.resource is None or options.resource in options.audience:
+    audiences = cast("tuple[str, ...]", options.audience)  # as __post_init__ leaves it
+    if options.resource is None or options.resource in audiences:
         return []
     return [Error(f"RESOURCE {options.resource!r} is not one of AUDIENCE.",
                   hint="Auth0 issues aud = the resource URL: list it in AUDIENCE exactly as in RESOURCE "
@@ -220,7 +227,7 @@ def _check_resource(options):
 
 
 @register(Tags.security, Tags.urls)
-def check_protected_resource(app_configs=None, **kwargs):
+def check_protected_resource(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[CheckMessage]:
     """The URLconf against `RESOURCE`: its metadata is served, and an MCP
     endpoint has a resource to point clients at (RFC 9728 §5.1)."""
     try:
@@ -263,7 +270,7 @@ def _protects_mcp_paths() -> bool:
     from .authentication import Auth0Authentication
     from .view_scopes import DECORATOR_SCOPES, view_instance
 
-    def is_ours(entry) -> bool:
+    def is_ours(entry: object) -> bool:
         try:
             cls = import_string(entry) if isinstance(entry, str) else entry
         except ImportError:
@@ -273,7 +280,7 @@ def _protects_mcp_paths() -> bool:
     if any(is_ours(entry) for entry in getattr(settings, "DJANGO_MCP_AUTHENTICATION_CLASSES", None) or ()):
         return True
 
-    def walk(resolver, prefix: str):
+    def walk(resolver: URLResolver, prefix: str) -> Iterator[tuple[str, Callable[..., Any]]]:
         for pattern in resolver.url_patterns:
             route = prefix + str(pattern.pattern)
             if isinstance(pattern, URLResolver):
@@ -295,12 +302,12 @@ def _protects_mcp_paths() -> bool:
     return False
 
 
-def _check_decryption_keys(options):
+def _check_decryption_keys(options: ApiClientOptions) -> list[CheckMessage]:
     """Every DECRYPTION_KEYS entry must load: an unreadable file or a wrong key
     type found now, not at the first encrypted token."""
     from .core.jwe import load_decryption_key
 
-    messages = []
+    messages: list[CheckMessage] = []
     for kid, source in options.decryption_keys.items():
         try:
             load_decryption_key(kid, source)
@@ -311,7 +318,7 @@ def _check_decryption_keys(options):
 
 
 @register(Tags.security, deploy=True)
-def check_deploy(app_configs=None, **kwargs):
+def check_deploy(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[CheckMessage]:
     raw = getattr(settings, "AUTH0_API", None)  # not get_settings(): E001 reports a non-dict
     if isinstance(raw, dict) and raw.get("ALLOW_INSECURE_HTTP"):
         return [Warning("ALLOW_INSECURE_HTTP is on: tokens may be verified with keys fetched over plain HTTP.",

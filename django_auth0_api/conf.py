@@ -7,17 +7,27 @@ use and dropped on `setting_changed`, so `override_settings` just works.
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 from .options import ApiClientOptions
 
+if TYPE_CHECKING:
+    from .client import ApiClient
+
+
+class _State(TypedDict, total=False):
+    options: ApiClientOptions
+    client: ApiClient
+
+
 _lock = threading.Lock()
-_state: dict[str, object] = {}
+_state: _State = {}
 
 
-def get_settings() -> dict:
+def get_settings() -> dict[str, Any]:
     from django.conf import settings
 
     return dict(getattr(settings, "AUTH0_API", None) or {})
@@ -53,10 +63,10 @@ def get_options() -> ApiClientOptions:
             options = _state.get("options")
             if options is None:
                 options = _state["options"] = ApiClientOptions.from_settings(get_settings())
-    return options  # type: ignore[return-value]
+    return options
 
 
-def get_api_client():
+def get_api_client() -> ApiClient:
     """The process's `ApiClient` for `settings.AUTH0_API` (built once)."""
     client = _state.get("client")
     if client is None:
@@ -72,11 +82,12 @@ def get_api_client():
 
 def reset() -> None:
     with _lock:
-        _state.clear()
+        _state.pop("options", None)
+        _state.pop("client", None)
 
 
 @receiver(setting_changed)
-def _on_setting_changed(*, setting, **kwargs):
+def _on_setting_changed(*, setting: str, **kwargs: object) -> None:
     # The client's caches hold keys and verified tokens of the old settings;
     # a changed cache backend or SECRET_KEY invalidates them as well.
     if setting in ("AUTH0_API", "CACHES", "SECRET_KEY"):

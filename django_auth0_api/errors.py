@@ -7,7 +7,7 @@ token, a proof, a claim value or a secret, so they are safe to send and log.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 
 # RFC 6749 §5.2 and RFC 6750 §3: `error` and `error_description` are printable
 # ASCII without `"` and `\`, so they need no escaping and cannot break out of
@@ -56,7 +56,7 @@ class BaseAuthError(Exception):
     def get_error_description(self) -> str:
         return self.description
 
-    def get_headers(self, scopes=()) -> dict[str, str]:
+    def get_headers(self, scopes: Sequence[str] = ()) -> dict[str, str]:
         """`WWW-Authenticate` from the raising client's options (and subclasses' extras);
         `scopes` are the view's, which a face passes: named when `RESOURCE` is set."""
         if self.challenge is None:
@@ -117,7 +117,7 @@ class UseDpopNonceError(BaseAuthError):
         self.nonce = nonce
         super().__init__(description, scheme=scheme)
 
-    def get_headers(self, scopes=()) -> dict[str, str]:
+    def get_headers(self, scopes: Sequence[str] = ()) -> dict[str, str]:
         headers = super().get_headers(scopes)
         headers["DPoP-Nonce"] = self.nonce
         return headers
@@ -128,7 +128,7 @@ class InsufficientScopeError(BaseAuthError):
     error_code = "insufficient_scope"
     default_description = "Token lacks the required scope"
 
-    def __init__(self, scopes=(), description: str | None = None, *, scheme: str | None = None):
+    def __init__(self, scopes: Iterable[str] = (), description: str | None = None, *, scheme: str | None = None):
         self.scopes = tuple(scopes)
         super().__init__(description, scheme=scheme)
 
@@ -141,7 +141,7 @@ class InsufficientUserAuthenticationError(BaseAuthError):
     error_code = "insufficient_user_authentication"
     default_description = "A stronger or more recent authentication is required"
 
-    def __init__(self, acr_values=(), max_age: int | None = None, description: str | None = None, *,
+    def __init__(self, acr_values: Iterable[str] = (), max_age: int | None = None, description: str | None = None, *,
                  scheme: str | None = None):
         self.acr_values = tuple(acr_values)
         self.max_age = max_age
@@ -155,7 +155,7 @@ class ServiceUnavailableError(BaseAuthError):
     default_description = "Verification is temporarily unavailable"
     retry_after = 30
 
-    def get_headers(self, scopes=()) -> dict[str, str]:
+    def get_headers(self, scopes: Sequence[str] = ()) -> dict[str, str]:
         # Not an authentication challenge: the credentials may be fine.
         return {"Retry-After": str(self.retry_after)}
 
@@ -178,7 +178,7 @@ class ConfigurationError(BaseAuthError, ValueError):
     error_code = "invalid_configuration"
     default_description = "The server's authentication is misconfigured"
 
-    def get_headers(self, scopes=()) -> dict[str, str]:
+    def get_headers(self, scopes: Sequence[str] = ()) -> dict[str, str]:
         return {}  # not a challenge: no credentials would help
 
 
@@ -199,7 +199,8 @@ class ApiError(BaseAuthError):
     arguments are `invalid_request` (400). `message` is safe to show and log.
     """
 
-    def __init__(self, code: str, message: str, status_code: int = 502, *, retry_after: str | None = None, cause=None):
+    def __init__(self, code: str, message: str, status_code: int = 502, *, retry_after: str | None = None,
+                 cause: BaseException | None = None):
         self.code = code
         self.message = message
         self.status_code = status_code
@@ -216,7 +217,7 @@ class ApiError(BaseAuthError):
     def get_error_description(self) -> str:
         return self.message
 
-    def get_headers(self, scopes=()) -> dict[str, str]:
+    def get_headers(self, scopes: Sequence[str] = ()) -> dict[str, str]:
         return {"Retry-After": self.retry_after} if self.retry_after else {}
 
 

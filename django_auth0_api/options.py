@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from functools import cached_property, wraps
 from typing import Any, TypeGuard
@@ -67,7 +67,7 @@ class ApiClientOptions:
     required_claim_values: Mapping[str, Any] = field(default_factory=dict)
     organization: str | Sequence[str] | Callable | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         set_ = object.__setattr__.__get__(self)
         # Upstream's order: the audience first, as a missing argument.
         if not self.audience:
@@ -139,7 +139,7 @@ class ApiClientOptions:
             # The certificate is the proxy's to pass on: without a header no bound token could pass.
             raise ConfigurationError("mtls_required needs mtls_client_cert_header")
 
-    def _validate_decryption(self, set_) -> None:
+    def _validate_decryption(self, set_: Callable[[str, object], None]) -> None:
         keys = self.decryption_keys
         if keys is None:
             keys = {}
@@ -192,7 +192,7 @@ _dataclass_init = ApiClientOptions.__init__
 
 
 @wraps(_dataclass_init)
-def _init_naming_unknown_options(self, *args, **kwargs):
+def _init_naming_unknown_options(self: ApiClientOptions, *args: Any, **kwargs: Any) -> None:
     unknown = sorted(name for name in kwargs if name not in OPTION_NAMES)
     if unknown:
         close = difflib.get_close_matches(unknown[0], OPTION_NAMES, n=1)
@@ -273,7 +273,7 @@ def is_allowed_endpoint(url: object, allow_insecure_http: bool) -> TypeGuard[str
                            or (parts.scheme == "http" and insecure_http_allowed(host, allow_insecure_http)))
 
 
-def _strings(name: str, value, allow_empty: bool = False) -> tuple[str, ...]:
+def _strings(name: str, value: str | Iterable[str], allow_empty: bool = False) -> tuple[str, ...]:
     items = (value,) if isinstance(value, str) else value
     try:
         items = tuple(items)
@@ -284,7 +284,7 @@ def _strings(name: str, value, allow_empty: bool = False) -> tuple[str, ...]:
     return items
 
 
-def _algorithms(name: str, value) -> tuple[str, ...]:
+def _algorithms(name: str, value: str | Iterable[str]) -> tuple[str, ...]:
     algorithms = _strings(name, value)
     refused = [alg for alg in algorithms if alg not in ASYMMETRIC_ALGORITHMS]
     if refused:
@@ -296,7 +296,7 @@ def _algorithms(name: str, value) -> tuple[str, ...]:
 _CLAIM_SCALARS = (str, int, float)
 
 
-def _claim_values(value) -> tuple[tuple[str, tuple], ...]:
+def _claim_values(value: object) -> tuple[tuple[str, tuple], ...]:
     """`{"claim": value or [values]}` as `((claim, (values...)), ...)`; the
     normalized form is taken as it is (`dataclasses.replace` validates again)."""
     if isinstance(value, tuple) and all(isinstance(rule, tuple) and len(rule) == 2 for rule in value):
@@ -315,13 +315,13 @@ def _claim_values(value) -> tuple[tuple[str, tuple], ...]:
     return tuple(rules)
 
 
-def _is_claim_scalar(value) -> bool:
+def _is_claim_scalar(value: object) -> bool:
     if isinstance(value, float):
         return math.isfinite(value)
     return isinstance(value, (*_CLAIM_SCALARS, bool))
 
 
-def _organization(value):
+def _organization(value: str | Sequence[str] | Callable | None) -> str | Callable | tuple[str, ...] | None:
     """A fixed list of organizations as a tuple; a callable or a dotted path
     (a string with a dot: Auth0 organization names and ids have none) as is."""
     if value is None or callable(value):

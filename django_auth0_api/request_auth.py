@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable, Sequence
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from asgiref.sync import sync_to_async
 from django.core.signals import setting_changed
@@ -30,13 +31,22 @@ from .users import resolve_user
 from .view_scopes import required_scopes, view_instance
 
 if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from django.http import HttpRequest, HttpResponseBase
+
     from .client import ApiClient
+    from .core.credentials import Credentials
+    from .verified_token import VerifiedToken
+
+    # What verifying a request came to: its token, nothing (no credentials of ours), or the refusal.
+    Outcome: TypeAlias = VerifiedToken | BaseAuthError | None
 
 logger = logging.getLogger("django_auth0_api")
 
 _OUTCOMES = "_auth0_outcomes"
 _USERS = "_auth0_users"
-_MISSING = object()
+_MISSING: Any = object()  # a sentinel, which mypy cannot narrow by identity
 
 
 # -- a broken AUTH0_API: loud but contained (README "A broken AUTH0_API in production") ----------------
@@ -50,7 +60,7 @@ class MisconfiguredError(BaseAuthError):
     error_code = "server_error"
     default_description = "The server's authentication is misconfigured"
 
-    def get_headers(self, scopes=()) -> dict[str, str]:
+    def get_headers(self, scopes: Sequence[str] = ()) -> dict[str, str]:
         return {}  # not a challenge: the client's credentials are not the problem
 
 
@@ -66,10 +76,10 @@ class MisconfiguredClient:
         self.options = ApiClientOptions(domain="misconfigured.invalid", audience="misconfigured")
         self.challenge = partial(build_challenge, self.options)
 
-    def authenticate_credentials(self, *args, **kwargs):
+    def authenticate_credentials(self, *args: object, **kwargs: object) -> NoReturn:
         raise MisconfiguredError()
 
-    async def aauthenticate_credentials(self, *args, **kwargs):
+    async def aauthenticate_credentials(self, *args: object, **kwargs: object) -> NoReturn:
         raise MisconfiguredError()
 
 
@@ -94,16 +104,16 @@ def face_client() -> ApiClient:
 
 
 @receiver(setting_changed)
-def _forget_standins(*, setting, **kwargs):
+def _forget_standins(*, setting: str, **kwargs: object) -> None:
     if setting == "AUTH0_API":  # new settings may be wrong anew: say so again
         _standins.clear()
 
 
-def _http_request(request):
+def _http_request(request: HttpRequest) -> HttpRequest:
     return getattr(request, "_request", request)  # a DRF Request wraps the HttpRequest
 
 
-def _outcomes(http_request) -> dict:
+def _outcomes(http_request: HttpRequest) -> dict[ApiClient, Outcome]:
     # Keyed by the client: two APIs served by one project verify a request
     # once each, with their own audience and challenge.
     outcomes = http_request.__dict__.get(_OUTCOMES)
@@ -112,13 +122,13 @@ def _outcomes(http_request) -> dict:
     return outcomes
 
 
-def _settle(outcome):
+def _settle(outcome: Outcome) -> VerifiedToken | None:
     if isinstance(outcome, BaseAuthError):
         raise outcome
     return outcome
 
 
-def authenticate_request(request, client: ApiClient | None = None):
+def authenticate_request(request: HttpRequest, client: ApiClient | None = None) -> VerifiedToken | None:
     """The `VerifiedToken`, None without credentials (or with a foreign
     scheme), or raises the `BaseAuthError`; once per request and client."""
     client = client or face_client()
@@ -130,7 +140,7 @@ def authenticate_request(request, client: ApiClient | None = None):
     return _settle(outcome)
 
 
-async def aauthenticate_request(request, client: ApiClient | None = None):
+async def aauthenticate_request(request: HttpRequest, client: ApiClient | None = None) -> VerifiedToken | None:
     """`authenticate_request` for async code: it never blocks the event loop,
     and shares the once-per-request outcome with the sync faces."""
     client = client or face_client()
@@ -142,14 +152,14 @@ async def aauthenticate_request(request, client: ApiClient | None = None):
     return _settle(outcome)
 
 
-def failure_of(request, client: ApiClient | None = None) -> BaseAuthError | None:
+def failure_of(request: HttpRequest, client: ApiClient | None = None) -> BaseAuthError | None:
     outcome = _http_request(request).__dict__.get(_OUTCOMES, {}).get(client or face_client())
     return outcome if isinstance(outcome, BaseAuthError) else None
 
 
-def _read(http_request, client: ApiClient):
+def _read(http_request: HttpRequest, client: ApiClient) -> tuple[Credentials, dict[str, object] | None]:
     """(credentials, resolver context) of the request; raises for none."""
-    context = None
+    context: dict[str, object] | None = None
     options = client.options
     if callable(options.domains) or isinstance(options.domains, str):
         context = {"request_url": http_request.build_absolute_uri(), "request_headers": http_request.headers}
@@ -166,7 +176,7 @@ def _read(http_request, client: ApiClient):
     return credentials, context
 
 
-def _verify(http_request, client: ApiClient):
+def _verify(http_request: HttpRequest, client: ApiClient) -> Outcome:
     start = signals.started()
     try:
         credentials, context = _read(http_request, client)
@@ -177,7 +187,7 @@ def _verify(http_request, client: ApiClient):
     return _verified(client, token, start, http_request)
 
 
-def _refused(client: ApiClient, exc: BaseAuthError, start, http_request):
+def _refused(client: ApiClient, exc: BaseAuthError, start: float | None, http_request: HttpRequest) -> Outcome:
     """The outcome of a request whose verification raised `exc` (sync and async alike)."""
     if isinstance(exc, (MissingAuthorizationError, InvalidAuthSchemeError)):
         return None  # no credentials of ours: other code may authenticate the request
@@ -187,7 +197,7 @@ def _refused(client: ApiClient, exc: BaseAuthError, start, http_request):
     return exc
 
 
-def _verified(client: ApiClient, token, start, http_request):
+def _verified(client: ApiClient, token: VerifiedToken, start: float | None, http_request: HttpRequest) -> Outcome:
     if start is not None:
         signals.verified(client, token, start, http_request)
     return token
@@ -221,7 +231,7 @@ def configuration_failure(exc: BaseException) -> MisconfiguredError:
     return failure
 
 
-async def _averify(http_request, client: ApiClient):
+async def _averify(http_request: HttpRequest, client: ApiClient) -> Outcome:
     # The signals' receivers are sync and quick (docs/operations.md): sent inline, as from _verify.
     start = signals.started()
     try:
@@ -233,7 +243,7 @@ async def _averify(http_request, client: ApiClient):
     return _verified(client, token, start, http_request)
 
 
-def user_for(request, token, client: ApiClient | None = None):
+def user_for(request: HttpRequest, token: VerifiedToken, client: ApiClient | None = None) -> object:
     """The user of `token`, resolved once per request and client: with the
     middleware and the DRF class both installed, a `USER_RESOLVER` still runs once."""
     client = client or face_client()
@@ -244,31 +254,34 @@ def user_for(request, token, client: ApiClient | None = None):
     return user
 
 
-def attach(request, token, client: ApiClient | None = None, get_user=None) -> None:
+def attach(request: HttpRequest, token: VerifiedToken, client: ApiClient | None = None,
+           get_user: Callable[[HttpRequest, VerifiedToken], object] | None = None) -> None:
     """`request.auth`, a lazily resolved `request.user` and its async twin
     `request.auser()` (as Django's `AuthenticationMiddleware` sets them)."""
     client = client or face_client()
     resolve = get_user or (lambda request, token: user_for(request, token, client))
-    request.auth = token
-    request.user = SimpleLazyObject(lambda: resolve(request, token))
+    request.auth = token  # type: ignore[attr-defined]  # DRF's attribute, on a plain HttpRequest too
+    # A TokenUser or USER_RESOLVER's user, which need not be a Django user model.
+    request.user = SimpleLazyObject(lambda: resolve(request, token))  # type: ignore[assignment]
 
-    async def auser():
+    async def auser() -> object:
         # A USER_RESOLVER may query the database: not on the event loop.
         return await sync_to_async(resolve)(request, token)
 
-    request.auser = auser
+    request.auser = auser  # type: ignore[assignment]  # returns request.user's object, as above
     exempt_from_csrf(request)
 
 
-def exempt_from_csrf(request) -> None:
+def exempt_from_csrf(request: HttpRequest) -> None:
     """A request authenticated by a verified token is not subject to CSRF: the
     browser never adds a bearer token on its own, so a forged request cannot
     carry one (DRF exempts its views for the same reason). Called only once a
     token verified: a request without one keeps Django's CSRF protection."""
-    _http_request(request)._dont_enforce_csrf_checks = True
+    _http_request(request)._dont_enforce_csrf_checks = True  # type: ignore[attr-defined]  # read by CsrfViewMiddleware
 
 
-def challenge_scopes(request, error=None, view=None, client: ApiClient | None = None) -> tuple[str, ...]:
+def challenge_scopes(request: HttpRequest, error: BaseAuthError | None = None, view: object = None,
+                     client: ApiClient | None = None) -> tuple[str, ...]:
     """The scopes a 401 on this request names: those of `view`, of the DRF view
     handling it, or of the view its URL resolves to. Only with `RESOURCE` set
     (the README, "MCP servers"), and only for an answer with a challenge."""
@@ -289,7 +302,7 @@ def challenge_scopes(request, error=None, view=None, client: ApiClient | None = 
     return required_scopes(view)
 
 
-def expose_challenge(response) -> None:
+def expose_challenge(response: HttpResponseBase) -> None:
     """Let a browser client (the MCP Inspector, say) read the challenge: CORS
     hides every response header not listed in `Access-Control-Expose-Headers`."""
     if "WWW-Authenticate" not in response:
@@ -299,7 +312,7 @@ def expose_challenge(response) -> None:
         response["Access-Control-Expose-Headers"] = ", ".join([*exposed, "WWW-Authenticate"])
 
 
-def headers_of(error: BaseAuthError, client: ApiClient | None = None, scopes=()) -> dict[str, str]:
+def headers_of(error: BaseAuthError, client: ApiClient | None = None, scopes: Sequence[str] = ()) -> dict[str, str]:
     """The error's headers: its challenge is that of the client that raised it;
     one a face made itself (no credentials, a missing scope) answers with
     `client`'s (its realm and DPoP mode), else the settings' client; `scopes`
@@ -309,7 +322,7 @@ def headers_of(error: BaseAuthError, client: ApiClient | None = None, scopes=())
     return error.get_headers(scopes)
 
 
-def error_body(error: BaseAuthError) -> dict:
+def error_body(error: BaseAuthError) -> dict[str, str]:
     """`{"error", "error_description"}` as the README's status table says:
     `error` is the table's code, absent where it has none (no credentials)."""
     code = error.get_error_code() or ("temporarily_unavailable" if error.get_status_code() == 503 else None)
@@ -318,7 +331,7 @@ def error_body(error: BaseAuthError) -> dict:
     return body
 
 
-def error_response(error: BaseAuthError, client: ApiClient | None = None, scopes=()) -> JsonResponse:
+def error_response(error: BaseAuthError, client: ApiClient | None = None, scopes: Sequence[str] = ()) -> JsonResponse:
     """The body of `error_body` with the status and headers of the README's
     "Statuses and challenges"; `scopes` are the view's."""
     if isinstance(error, ConfigurationError):  # its text is for the log, not the client
@@ -330,7 +343,7 @@ def error_response(error: BaseAuthError, client: ApiClient | None = None, scopes
     return response
 
 
-def exchange_failure(exc: ApiError) -> tuple[int, dict, dict]:
+def exchange_failure(exc: ApiError) -> tuple[int, dict[str, str], dict[str, str]]:
     """(status, body, headers) for a token exchange that failed inside a view:
     a gateway failure of this API, not the caller's (their token was
     verified). A rate limit asks them to wait; an exchange this API is not
@@ -349,7 +362,7 @@ def exchange_failure_response(exc: ApiError) -> JsonResponse:
     return JsonResponse(body, status=status, headers=headers)
 
 
-def authenticate(request, client: ApiClient | None = None):
+def authenticate(request: HttpRequest, client: ApiClient | None = None) -> VerifiedToken | None:
     """What `request` verified to (README "What a request verified to"): its
     `VerifiedToken`, or None without credentials; raises the `BaseAuthError`
     of bad ones. Once per request and client, whichever face asked first (the
@@ -358,6 +371,6 @@ def authenticate(request, client: ApiClient | None = None):
     return authenticate_request(request, client)
 
 
-async def aauthenticate(request, client: ApiClient | None = None):
+async def aauthenticate(request: HttpRequest, client: ApiClient | None = None) -> VerifiedToken | None:
     """`authenticate` for async code (it never blocks the event loop)."""
     return await aauthenticate_request(request, client)

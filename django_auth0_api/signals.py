@@ -39,10 +39,21 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Collection
+from typing import TYPE_CHECKING
 
 from django.dispatch import Signal
 
 from .reasons import reason_of
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from .client import ApiClient
+    from .core.issuer import IssuerDocuments
+    from .errors import ApiError, BaseAuthError
+    from .exchange.grants import TokenExchanger
+    from .verified_token import VerifiedToken
 
 # use_caching: the receivers of a sender (always one of the library's classes) are looked up
 # once, not under a lock on every send; connect and disconnect clear the cache.
@@ -65,7 +76,7 @@ _DPOP_REASONS = frozenset({"invalid_dpop_proof", "dpop_htu_mismatch", "dpop_iat_
                            "dpop_nonce_required"})
 
 
-def _send(signal: Signal, sender, **kwargs) -> None:
+def _send(signal: Signal, sender: type, **kwargs: object) -> None:
     try:
         signal.send_robust(sender, **kwargs)
     except Exception as exc:
@@ -87,13 +98,13 @@ def _since(start: float | None) -> float | None:
 
 
 # -- requests -----------------------------------------------------------------
-def verified(client, token, start: float | None, request=None) -> None:
+def verified(client: ApiClient, token: VerifiedToken, start: float | None, request: HttpRequest | None = None) -> None:
     if token_verified.receivers:
         _send(token_verified, type(client), client=client, token=token, scheme=token.scheme,
                             issuer=token.issuer, duration=_since(start), request=request)
 
 
-def refused(client, error, start: float | None, request=None) -> None:
+def refused(client: ApiClient, error: BaseAuthError, start: float | None, request: HttpRequest | None = None) -> None:
     """Log the refusal (one line, no token) and send `token_refused`."""
     reason = reason_of(error)
     logger = dpop_logger if reason in _DPOP_REASONS else tokens_logger
@@ -108,8 +119,8 @@ def refused(client, error, start: float | None, request=None) -> None:
 
 
 # -- keys -----------------------------------------------------------------------
-def fetched(documents, document: str, outcome: str, status: int | None, duration: float, reason: str = "",
-            url: str | None = None) -> None:
+def fetched(documents: IssuerDocuments, document: str, outcome: str, status: int | None, duration: float,
+            reason: str = "", url: str | None = None) -> None:
     """One fetch of `document`; a failure is a WARNING line (an outage, or
     one in the making) naming the issuer, the outcome and its cause."""
     issuer = documents.issuer
@@ -123,7 +134,7 @@ def fetched(documents, document: str, outcome: str, status: int | None, duration
                           duration=duration)
 
 
-def key_set_changed(documents, previous, current) -> None:
+def key_set_changed(documents: IssuerDocuments, previous: Collection[str], current: Collection[str]) -> None:
     """The parsed key set of an issuer changed: an INFO line and `keys_refreshed`."""
     added = tuple(sorted(set(current) - set(previous)))
     removed = tuple(sorted(set(previous) - set(current)))
@@ -140,7 +151,7 @@ def key_set_changed(documents, previous, current) -> None:
 
 
 # -- token exchange -------------------------------------------------------------
-def exchanged(exchanger, grant: str, cached: bool, start: float) -> None:
+def exchanged(exchanger: TokenExchanger, grant: str, cached: bool, start: float) -> None:
     if exchange_logger.isEnabledFor(logging.DEBUG):
         exchange_logger.debug("auth0: token exchanged (grant=%s, cached=%s)", grant, cached,
                               extra={"event": "token_exchanged", "grant": grant, "cached": cached,
@@ -150,7 +161,7 @@ def exchanged(exchanger, grant: str, cached: bool, start: float) -> None:
                              duration=time.perf_counter() - start)
 
 
-def exchange_failed(exchanger, grant: str, error, start: float) -> None:
+def exchange_failed(exchanger: TokenExchanger, grant: str, error: ApiError, start: float) -> None:
     # The failure itself was logged where it was understood (answers, grants).
     if token_exchange_failed.receivers:
         _send(token_exchange_failed, type(exchanger), grant=grant, error=error.get_error_code(),

@@ -25,12 +25,15 @@ import hashlib
 import secrets
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
 from ..core import jws
 from ..exchange.grants import CONNECTION_GRANT, TOKEN_EXCHANGE_GRANT
 from .token_endpoint import _basic_credentials
+
+if TYPE_CHECKING:
+    from .tenant import FakeTenant
 
 AUTHORIZATION_CODE = "authorization_code"
 REFRESH_TOKEN = "refresh_token"  # noqa: S105 (a grant type, not a secret)
@@ -61,7 +64,7 @@ def pkce_challenge(verifier: str) -> str:
 class AuthorizationServer:
     """The authorization-server half of a `FakeTenant` (its `oauth` attribute)."""
 
-    def __init__(self, tenant):
+    def __init__(self, tenant: FakeTenant) -> None:
         self.tenant = tenant
         # sub of the user who consents to everything at /authorize
         self.demo_user = "auth0|mcp-demo-user"
@@ -188,7 +191,7 @@ class AuthorizationServer:
         if grant not in (AUTHORIZATION_CODE, REFRESH_TOKEN, CLIENT_CREDENTIALS):
             return None
         client, refusal = self._authenticate(form, authorization, grant)
-        if refusal is not None:
+        if client is None:
             return refusal
         if grant == AUTHORIZATION_CODE:
             return self._code_grant(form, client)
@@ -196,7 +199,8 @@ class AuthorizationServer:
             return self._refresh_grant(form, client)
         return self._client_credentials_grant(form, client)
 
-    def _authenticate(self, form: dict, authorization: str | None, grant: str):
+    def _authenticate(self, form: dict, authorization: str | None,
+                      grant: str) -> tuple[dict[str, Any], None] | tuple[None, tuple[int, dict]]:
         """(client, None) or (None, refusal): RFC 6749 §2.3.1 Basic or post, or a
         public client naming itself (`none`)."""
         if authorization and "client_secret" in form:

@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 
 @functools.cache
-def rsa_key(index: int):
+def rsa_key(index: int) -> rsa.RSAPrivateKey:
     # Generating RSA keys is slow; a test run needs only a few.
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import uuid
+from collections.abc import Iterator
 
 import pytest
 
@@ -25,7 +26,7 @@ def _require(module: str, package: str) -> None:
 
 
 @pytest.fixture
-def auth0_tenant(request):
+def auth0_tenant(request: pytest.FixtureRequest) -> Iterator[FakeTenant]:
     """A `FakeTenant` served at the `requests` layer, swapped into the project's
     own `AUTH0_API`: its DOMAIN, keys and (when the project has none) client
     credentials replace the real tenant's; AUDIENCE, DPOP_*, REQUIRED_CLAIMS
@@ -63,12 +64,12 @@ def auth0_tenant(request):
 
 
 @pytest.fixture
-def dpop_key():
+def dpop_key() -> DpopKey:
     """A fresh ES256 DPoP key pair."""
     return DpopKey()
 
 
 @pytest.fixture
-def client_certificate():
+def client_certificate() -> ClientCertificate:
     """A fresh self-signed client certificate, for certificate-bound tokens (RFC 8705)."""
     return ClientCertificate()

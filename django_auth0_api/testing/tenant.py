@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
@@ -22,13 +24,17 @@ from .authorization_server import AuthorizationServer
 from .keys import CURVES, rsa_key
 from .token_endpoint import TokenEndpoint
 
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+    from responses import RequestsMock
+
 DEFAULT_DOMAIN = "tenant.example.auth0.com"
 DEFAULT_AUDIENCE = "https://api.example.com"
 
 class DpopKey:
     """A client's DPoP key pair, with its public JWK and RFC 7638 thumbprint."""
 
-    def __init__(self, alg: str = "ES256", private_key=None):
+    def __init__(self, alg: str = "ES256", private_key: PrivateKeyTypes | None = None) -> None:
         self.alg = alg
         if private_key is None:
             if alg in CURVES:
@@ -49,7 +55,7 @@ class ClientCertificate:
     `X-Amzn-Mtls-Clientcert` (`+`, `=`, `/` left as they are); `x5t_s256`
     is the thumbprint a bound token carries in `cnf`."""
 
-    def __init__(self, common_name: str = "client-1"):
+    def __init__(self, common_name: str = "client-1") -> None:
         import datetime
         import hashlib
         from urllib.parse import quote
@@ -78,8 +84,11 @@ class FakeTenant(TokenEndpoint):
     """An Auth0 tenant in a box: sign tokens with its keys and let `mock()`
     serve its discovery, JWKS and token endpoint."""
 
+    # The mock serving it, set by the `auth0_tenant` fixture.
+    responses: RequestsMock
+
     def __init__(self, domain: str = DEFAULT_DOMAIN, audience: str = DEFAULT_AUDIENCE, scheme: str = "https",
-                 signing_key=None):
+                 signing_key: PrivateKeyTypes | None = None) -> None:
         self.domain = domain
         self.audience = audience
         self.issuer = f"{scheme}://{domain}/"
@@ -99,7 +108,7 @@ class FakeTenant(TokenEndpoint):
     # -- sharing one tenant between processes ------------------------------------
     ENVIRONMENT = ("FAKE_TENANT_DOMAIN", "FAKE_TENANT_SCHEME", "FAKE_TENANT_AUDIENCE", "FAKE_TENANT_KEY_FILE")
 
-    def environment(self, key_file: str) -> dict:
+    def environment(self, key_file: str) -> dict[str, str]:
         """Environment variables that let `from_environment()` rebuild this
         tenant in another process; writes the signing key to `key_file`."""
         from cryptography.hazmat.primitives import serialization
@@ -113,7 +122,7 @@ class FakeTenant(TokenEndpoint):
         return dict(zip(self.ENVIRONMENT, (self.domain, scheme, self.audience, key_file), strict=True))
 
     @classmethod
-    def from_environment(cls, environ=None) -> FakeTenant:
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> FakeTenant:
         import os
 
         from cryptography.hazmat.primitives import serialization
@@ -125,7 +134,7 @@ class FakeTenant(TokenEndpoint):
         return cls(domain, audience, scheme, signing_key=key)
 
     # -- settings -----------------------------------------------------------
-    def settings(self, **overrides) -> dict:
+    def settings(self, **overrides: Any) -> dict[str, Any]:
         """An `AUTH0_API` dict for this tenant."""
         conf = {"DOMAIN": self.issuer if self.issuer.startswith("http:") else self.domain,
                 "AUDIENCE": self.audience, "CLIENT_ID": self.client_id,
@@ -135,7 +144,7 @@ class FakeTenant(TokenEndpoint):
         self.apis |= {audience} if isinstance(audience, str) else set(audience or ())
         return conf
 
-    def settings_for(self, project: dict) -> dict:
+    def settings_for(self, project: Mapping[str, Any]) -> dict[str, Any]:
         """The project's `AUTH0_API` with this tenant swapped in for the real one.
 
         The tenant part changes: DOMAIN (DOMAINS is dropped: every token comes
@@ -176,11 +185,11 @@ class FakeTenant(TokenEndpoint):
     def jwks_url(self) -> str:
         return self.issuer + ".well-known/jwks.json"
 
-    def discovery(self) -> dict:
+    def discovery(self) -> dict[str, Any]:
         """OpenID discovery: Auth0's lists the authorization-server members too."""
         return {**self.oauth.metadata(), "id_token_signing_alg_values_supported": ["RS256"]}
 
-    def jwks(self) -> dict:
+    def jwks(self) -> dict[str, list[dict[str, Any]]]:
         keys = []
         for kid, key in self.keys.items():
             jwk = jws.public_jwk(key)
@@ -201,11 +210,13 @@ class FakeTenant(TokenEndpoint):
         return f"key-{self._key_index}"
 
     # -- tokens ----------------------------------------------------------------
-    def mint_token(self, sub: str = "auth0|user-1", *, audience=None, scope: str | None = None,
-                   expires_in: int = 3600, jkt: str | None = None, x5t_s256: str | None = None,
-                   act: dict | None = None, claims: dict | None = None, header: dict | None = None, drop=(),
-                   kid: str | None = None, alg: str = "RS256", key=None, encrypt_for: str | None = None,
-                   org_id: str | None = None, org_name: str | None = None, acr: str | None = None, amr=None,
+    def mint_token(self, sub: str = "auth0|user-1", *, audience: str | list[str] | None = None,
+                   scope: str | None = None, expires_in: int = 3600, jkt: str | None = None,
+                   x5t_s256: str | None = None, act: dict[str, Any] | None = None,
+                   claims: dict[str, Any] | None = None, header: dict[str, Any] | None = None,
+                   drop: Iterable[str] = (), kid: str | None = None, alg: str = "RS256",
+                   key: PrivateKeyTypes | None = None, encrypt_for: str | None = None, org_id: str | None = None,
+                   org_name: str | None = None, acr: str | None = None, amr: list[str] | None = None,
                    auth_age: float | None = None) -> str:
         """A signed access token; `claims`/`header` override, `drop` removes.
 
@@ -216,8 +227,8 @@ class FakeTenant(TokenEndpoint):
         list; `["mfa"]` after a multi-factor login) and `auth_time`, given as
         `auth_age`, the seconds since the user authenticated."""
         now = int(time.time())
-        payload = {"iss": self.issuer, "sub": sub, "aud": audience or self.audience,
-                   "iat": now, "exp": now + expires_in, "jti": uuid.uuid4().hex}
+        payload: dict[str, Any] = {"iss": self.issuer, "sub": sub, "aud": audience or self.audience,
+                                   "iat": now, "exp": now + expires_in, "jti": uuid.uuid4().hex}
         for name, value in (("org_id", org_id), ("org_name", org_name), ("acr", acr), ("amr", amr)):
             if value is not None:
                 payload[name] = value
@@ -253,7 +264,7 @@ class FakeTenant(TokenEndpoint):
         return self.encryption_keys[kid]
 
     def encrypt(self, signed_token: str, kid: str, *, alg: str = "RSA-OAEP-256", enc: str = "A256GCM",
-                header: dict | None = None, send_kid: bool = True) -> str:
+                header: dict[str, Any] | None = None, send_kid: bool = True) -> str:
         """`signed_token` as a compact JWE for encryption key `kid`, as Auth0
         issues it (RSA-OAEP-256 + A256GCM, `cty` `JWT`); `header` overrides."""
         from cryptography.hazmat.primitives import serialization
@@ -264,8 +275,9 @@ class FakeTenant(TokenEndpoint):
 
 
     def mint_dpop_proof(self, dpop_key: DpopKey, *, htm: str = "GET", htu: str = "http://testserver/",
-                        access_token: str | None = None, nonce: str | None = None, claims: dict | None = None,
-                        header: dict | None = None, drop=()) -> str:
+                        access_token: str | None = None, nonce: str | None = None,
+                        claims: dict[str, Any] | None = None, header: dict[str, Any] | None = None,
+                        drop: Iterable[str] = ()) -> str:
         """A DPoP proof signed by `dpop_key` for one request."""
         payload = {"jti": uuid.uuid4().hex, "htm": htm, "htu": htu, "iat": int(time.time())}
         if access_token is not None:
@@ -281,7 +293,7 @@ class FakeTenant(TokenEndpoint):
         return jws.sign(dpop_key.alg, dpop_key.private_key, head, payload)
 
     # -- HTTP mocking ---------------------------------------------------------------
-    def mock(self, rsps) -> FakeTenant:
+    def mock(self, rsps: RequestsMock) -> FakeTenant:
         """Serve discovery, JWKS and the token endpoint on a `responses.RequestsMock`."""
         from .mocking import mock_tenant
 

@@ -11,7 +11,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_plus
 
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -27,6 +27,9 @@ from ..exchange.grants import (
 )
 from .keys import CURVES, rsa_key
 
+if TYPE_CHECKING:
+    from .authorization_server import AuthorizationServer
+
 
 class TokenEndpoint:
     """What the tenant's token endpoint knows and answers (a mixin of `FakeTenant`)."""
@@ -39,6 +42,7 @@ class TokenEndpoint:
     requests: list
     keys: dict
     mint_token: Callable[..., str]
+    oauth: AuthorizationServer
 
     def __init__(self) -> None:
         # Lifetime of what it issues, public keys it trusts for
@@ -83,8 +87,8 @@ class TokenEndpoint:
             return
         self.client_keys.append(key.public_key())  # type: ignore[attr-defined]
 
-    def queue_token_answer(self, status: int = 200, json_body=None, *, text: str | None = None,
-                           headers: dict | None = None, error: Exception | None = None) -> None:
+    def queue_token_answer(self, status: int = 200, json_body: object = None, *, text: str | None = None,
+                           headers: dict[str, str] | None = None, error: Exception | None = None) -> None:
         """Under `mock()`, the next POST to the token endpoint gets this answer
         (JSON, or `text`, with `headers`), or raises `error` (e.g. a timeout)."""
         if error is not None:
@@ -98,24 +102,24 @@ class TokenEndpoint:
         """What the tenant's `/oauth/token` answers (status, JSON body): the client
         is authenticated first (Basic, `client_secret_post` or `private_key_jwt`)."""
         self.requests.append(form)
-        answer = self.oauth.token_response(form, authorization)  # type: ignore[attr-defined]
+        answer = self.oauth.token_response(form, authorization)
         if answer is not None:  # authorization_code, refresh_token, client_credentials
             return answer
-        client_id, refusal = self._authenticate_client(form, authorization)
+        refusal = self._authenticate_client(form, authorization)
         if refusal is not None:
             return refusal
         grant = form.get("grant_type")
         if grant == TOKEN_EXCHANGE_GRANT:
-            return self._token_exchange(form, client_id)
+            return self._token_exchange(form, self.client_id)
         if grant == CONNECTION_GRANT:
             return self._connection_exchange(form)
         return 400, {"error": "unsupported_grant_type", "error_description": "Unsupported grant type"}
 
-    def _authenticate_client(self, form: dict, authorization: str | None):
+    def _authenticate_client(self, form: dict, authorization: str | None) -> tuple[int, dict] | None:
+        """The refusal, or None when the client is the tenant's own."""
         used = [bool(authorization), "client_secret" in form, "client_assertion" in form]
         if sum(used) > 1:
-            return None, (400, {"error": "invalid_request",
-                                "error_description": "Use only one client authentication method"})
+            return 400, {"error": "invalid_request", "error_description": "Use only one client authentication method"}
         if authorization:
             client_id, secret = _basic_credentials(authorization)
         elif "client_assertion" in form:
@@ -123,8 +127,8 @@ class TokenEndpoint:
         else:
             client_id, secret = form.get("client_id"), form.get("client_secret")
         if client_id != self.client_id or secret != self.client_secret:
-            return None, (401, {"error": "invalid_client", "error_description": "Client authentication failed"})
-        return client_id, None
+            return 401, {"error": "invalid_client", "error_description": "Client authentication failed"}
+        return None
 
     def _assertion_client(self, form: dict) -> str | None:
         """The client id a `private_key_jwt` assertion proves, or None."""

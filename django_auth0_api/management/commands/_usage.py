@@ -5,32 +5,39 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+if TYPE_CHECKING:
+    from django_auth0_api.client import ApiClient
+    from django_auth0_api.errors import ApiError
+    from django_auth0_api.options import ApiClientOptions
 
 
-class UsageErrorsExit2:
+class UsageErrorsExit2(BaseCommand):
     """Under `call_command` Django's parser turns a usage error into a
     `CommandError` with returncode 1; from the command line argparse exits 2.
     Make both 2, so 1 stays "the check or the exchange failed"."""
 
-    def create_parser(self, prog_name, subcommand, **kwargs):
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
         parser = super().create_parser(prog_name, subcommand, **kwargs)
         report = parser.error
 
-        def error(message):
+        def error(message: str) -> NoReturn:
             if parser.called_from_command_line:
                 report(message)  # argparse: usage on stderr, exit 2
             raise CommandError(f"Error: {message}", returncode=2)
 
-        parser.error = error
+        parser.error = error  # type: ignore[method-assign]  # this parser's only
         return parser
 
 
 MAX_STDIN = 64 * 1024
 
 
-def read_token(stdin, given: str | None, what: str = "subject token") -> str:
+def read_token(stdin: TextIO | None, given: str | None, what: str = "subject token") -> str:
     """The token of `--subject-token`, or from stdin (a pipe keeps it out of
     the shell's history and the process list)."""
     import sys
@@ -47,7 +54,7 @@ def read_token(stdin, given: str | None, what: str = "subject token") -> str:
 
 
 @contextlib.contextmanager
-def one_line_per_problem():
+def one_line_per_problem() -> Iterator[None]:
     """The commands report each problem once, naming the URL and the cause:
     the library's own warnings (and urllib3's retry lines, when a project
     shows them) would repeat it in other words."""
@@ -62,7 +69,7 @@ def one_line_per_problem():
             logger.setLevel(level)
 
 
-def without_exchange_cache(options):
+def without_exchange_cache(options: ApiClientOptions) -> ApiClient:
     """A client for `options` that asks the tenant every time: a command that
     tests the exchange must not answer from the exchanged-token cache."""
     import dataclasses
@@ -72,7 +79,7 @@ def without_exchange_cache(options):
     return ApiClient(dataclasses.replace(options, exchange_cache=False))
 
 
-def network_detail(exc) -> str:
+def network_detail(exc: ApiError) -> str:
     """` (<url>: <cause>)` when `exc` (an ApiError) failed to reach the tenant."""
     from django_auth0_api.core.http import FetchError
 

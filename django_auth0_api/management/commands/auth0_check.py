@@ -10,8 +10,9 @@ Exit status: 0 when everything is usable, 1 with the reasons otherwise,
 from __future__ import annotations
 
 import logging
+from typing import Any, cast
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from django_auth0_api.conf import get_options, settings_problem
 from django_auth0_api.core import http, jwe, jws
@@ -30,7 +31,7 @@ class Command(UsageErrorsExit2, BaseCommand):
     # `stdin` lets call_command() feed the token the way a pipe does.
     stealth_options = ("stdin",)
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--domain", action="append", default=[],
                             help="a domain to check (repeatable); default: DOMAIN and a DOMAINS list")
         parser.add_argument("--exchange", action="store_true",
@@ -39,11 +40,11 @@ class Command(UsageErrorsExit2, BaseCommand):
         parser.add_argument("--audience", help="with --exchange: the API to ask a token for "
                                                "(default: the first AUDIENCE)")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         with one_line_per_problem():
             self._handle(options)
 
-    def _handle(self, options):
+    def _handle(self, options: dict[str, Any]) -> None:
         try:
             settings = get_options()
         except (BaseAuthError, TypeError) as exc:  # ConfigurationError, or upstream's missing AUDIENCE
@@ -59,7 +60,8 @@ class Command(UsageErrorsExit2, BaseCommand):
                 check_subject_token(self.exchange_token, "access token")
             except (MissingRequiredArgumentError, ApiError) as exc:
                 raise CommandError(exc.get_error_description(), returncode=2) from None
-        self.exchange_audience = options["audience"] or settings.audience[0]
+        audiences = cast("tuple[str, ...]", settings.audience)  # as __post_init__ leaves it
+        self.exchange_audience = options["audience"] or audiences[0]
         try:
             issuers = [issuer_for(d, settings.allow_insecure_http) for d in options["domain"]]
         except ConfigurationError as exc:
@@ -70,7 +72,7 @@ class Command(UsageErrorsExit2, BaseCommand):
                 issuers += [issuer for issuer in settings.domains if issuer not in issuers]
         if not issuers:
             raise CommandError("DOMAINS is a resolver: name the domains to check with --domain", returncode=2)
-        audience = " ".join(settings.audience)
+        audience = " ".join(audiences)
         self.stdout.write(f"AUTH0_API: audience {audience}; algorithms {' '.join(settings.algorithms)}; "
                           f"DPoP {settings.dpop_mode}")
         for issuer in issuers:
@@ -90,7 +92,7 @@ class Command(UsageErrorsExit2, BaseCommand):
         logger.info("auth0: check problem (%s)", text, extra={"event": "check_problem", "problem": text})
         self.problems.append(text)
 
-    def _url_ok(self, url) -> bool:
+    def _url_ok(self, url: object) -> bool:
         return is_allowed_endpoint(url, self.settings.allow_insecure_http)
 
     def _check_issuer(self, issuer: str) -> None:

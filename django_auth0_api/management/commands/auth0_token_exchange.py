@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import datetime
 import json
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from django_auth0_api.conf import get_options, in_settings_words
 from django_auth0_api.core import jws
@@ -33,7 +34,7 @@ class Command(UsageErrorsExit2, BaseCommand):
     # `stdin` lets call_command() feed the token the way a pipe does.
     stealth_options = ("stdin",)
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--subject-token", metavar="TOKEN",
                             help="the raw access token to exchange; '-' or absent: read it from stdin")
         parser.add_argument("--audience", required=True, help="the downstream API's identifier")
@@ -41,11 +42,11 @@ class Command(UsageErrorsExit2, BaseCommand):
         parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
         parser.add_argument("--show-token", action="store_true", help="print the issued token itself")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         with one_line_per_problem():
             self._handle(options)
 
-    def _handle(self, options):
+    def _handle(self, options: dict[str, Any]) -> None:
         token = read_token(options.get("stdin"), options["subject_token"])
         try:
             check_subject_token(token, "subject token")
