@@ -3,9 +3,9 @@ twins (`a...`) for ASGI code (README "ASGI")."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial, wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from asgiref.sync import sync_to_async
 
@@ -13,7 +13,7 @@ from . import signals
 from .core.access_tokens import AccessTokenVerifier
 from .core.challenges import build_challenge
 from .core.claims import bound_key_of, copy_json, missing_claims
-from .core.credentials import Credentials, read_credentials
+from .core.credentials import Credentials, Headers, read_credentials
 from .core.dpop import DpopVerifier
 from .core.mtls import CertificateBinding
 from .errors import (
@@ -27,12 +27,18 @@ from .errors import (
 from .options import ApiClientOptions
 from .verified_token import VerifiedToken
 
+if TYPE_CHECKING:
+    from .exchange.grants import TokenExchanger
 
-def _with_challenge(method):
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _with_challenge(method: Callable[Concatenate[ApiClient, _P], _R]) -> Callable[Concatenate[ApiClient, _P], _R]:
     """Every `BaseAuthError` the method raises answers with this client's challenge."""
 
     @wraps(method)
-    def wrapper(self, *args, **kwargs):
+    def wrapper(self: ApiClient, *args: _P.args, **kwargs: _P.kwargs) -> _R:
         try:
             return method(self, *args, **kwargs)
         except BaseAuthError as exc:
@@ -43,7 +49,7 @@ def _with_challenge(method):
 
 
 class ApiClient:
-    def __init__(self, options: ApiClientOptions):
+    def __init__(self, options: ApiClientOptions) -> None:
         if not isinstance(options, ApiClientOptions):
             raise TypeError("ApiClient needs ApiClientOptions")
         self.options = options
@@ -53,11 +59,11 @@ class ApiClient:
         self.token_verifier = AccessTokenVerifier(options)
         self.dpop_verifier = DpopVerifier(options)
         self.certificates = CertificateBinding(options)
-        self._exchanger = None
+        self._exchanger: TokenExchanger | None = None
 
     # -- verification -------------------------------------------------------
     @_with_challenge
-    def verify_access_token(self, access_token: str, required_claims=None) -> dict[str, Any]:
+    def verify_access_token(self, access_token: str, required_claims: Sequence[str] | None = None) -> dict[str, Any]:
         """The verified claims (a fresh dict) of a raw access token."""
         claims = self.token_verifier.verify(access_token)
         missing = missing_claims(claims, required_claims) if required_claims else None
@@ -80,7 +86,8 @@ class ApiClient:
             exc.with_scheme("DPoP")  # the token came with a proof: its challenge is DPoP's
             raise
 
-    def verify_request(self, headers, http_method: str | None = None, http_url: str | None = None) -> dict[str, Any]:
+    def verify_request(self, headers: Headers, http_method: str | None = None,
+                       http_url: str | None = None) -> dict[str, Any]:
         """Bearer or DPoP, whichever the request carries; the token's claims."""
         # A DOMAINS resolver gets the same context as under Django (the README's DOMAINS setting).
         context = {"request_url": http_url, "request_headers": headers}
@@ -99,10 +106,10 @@ class ApiClient:
     @_with_challenge
     def authenticate(
         self,
-        headers,
+        headers: Headers,
         http_method: str | None = None,
         http_url: str | Callable[[], str] | None = None,
-        context: dict | None = None,
+        context: Mapping[str, Any] | None = None,
     ) -> VerifiedToken:
         """Verify a request's credentials; `http_url` may be a callable so a
         Bearer request never builds it."""
@@ -113,7 +120,7 @@ class ApiClient:
         credentials: Credentials,
         http_method: str | None = None,
         http_url: str | Callable[[], str] | None = None,
-        context: dict | None = None,
+        context: Mapping[str, Any] | None = None,
     ) -> VerifiedToken:
         scheme = credentials.scheme
         try:
@@ -135,7 +142,7 @@ class ApiClient:
         credentials: Credentials,
         http_method: str | None = None,
         http_url: str | Callable[[], str] | None = None,
-        context: dict | None = None,
+        context: Mapping[str, Any] | None = None,
     ) -> VerifiedToken:
         """`authenticate_credentials` for async code. A warm Bearer request is
         verified on the event loop (no thread hop); a DPoP proof's replay
@@ -158,7 +165,7 @@ class ApiClient:
         return VerifiedToken(credentials.token, claims, scheme, proof_claims)
 
     @staticmethod
-    def _bearer(credentials: Credentials, claims) -> VerifiedToken:
+    def _bearer(credentials: Credentials, claims: Mapping[str, Any]) -> VerifiedToken:
         if bound_key_of(claims) is not None:
             raise VerifyAccessTokenError("DPoP-bound token sent as a Bearer token")
         if credentials.proofs:
@@ -166,7 +173,8 @@ class ApiClient:
         return VerifiedToken(credentials.token, claims, credentials.scheme)
 
     @staticmethod
-    def _proof_inputs(claims, credentials: Credentials, http_method, http_url) -> tuple[str, str, str, str]:
+    def _proof_inputs(claims: Mapping[str, Any], credentials: Credentials, http_method: str | None,
+                      http_url: str | Callable[[], str] | None) -> tuple[str, str, str, str]:
         """(proof, method, URL, cnf.jkt) of a DPoP request, checked before the proof is."""
         if not http_method or not http_url:
             raise MissingRequiredArgumentError("http_method" if not http_method else "http_url")
@@ -176,7 +184,8 @@ class ApiClient:
         url = http_url() if callable(http_url) else http_url
         return credentials.proofs[0], http_method, url, jkt
 
-    def _verify_bound(self, token: str, claims, proof: str, http_method: str, http_url: str) -> dict[str, Any]:
+    def _verify_bound(self, token: str, claims: Mapping[str, Any], proof: str, http_method: str,
+                      http_url: str) -> dict[str, Any]:
         """The proof's claims, for a token that must be DPoP-bound to the proof's key."""
         jkt = bound_key_of(claims)
         if jkt is None:
@@ -185,7 +194,7 @@ class ApiClient:
 
     # -- token exchange -------------------------------------------------------
     @property
-    def exchanger(self):
+    def exchanger(self) -> TokenExchanger:
         if self._exchanger is None:
             from .exchange.grants import TokenExchanger
 
@@ -195,13 +204,14 @@ class ApiClient:
     def get_token_on_behalf_of(self, access_token: str, audience: str, scope: str | None = None) -> dict[str, Any]:
         return self.exchanger.on_behalf_of(access_token, audience, scope)
 
-    def get_token_by_exchange_profile(self, subject_token: str, subject_token_type: str, audience=None,
-                                      scope=None, requested_token_type=None, extra=None,
-                                      organization=None) -> dict[str, Any]:
+    def get_token_by_exchange_profile(self, subject_token: str, subject_token_type: str, audience: str | None = None,
+                                      scope: str | None = None, requested_token_type: str | None = None,
+                                      extra: Mapping[str, object] | None = None,
+                                      organization: str | None = None) -> dict[str, Any]:
         return self.exchanger.by_profile(subject_token, subject_token_type, audience, scope,
                                          requested_token_type, extra, organization)
 
-    def get_access_token_for_connection(self, options: dict) -> dict[str, Any]:
+    def get_access_token_for_connection(self, options: Mapping[str, str]) -> dict[str, Any]:
         return self.exchanger.for_connection(options)
 
     # The same exchanges for async code: the token endpoint call (and the
@@ -211,10 +221,14 @@ class ApiClient:
                                       scope: str | None = None) -> dict[str, Any]:
         return await sync_to_async(self.get_token_on_behalf_of, thread_sensitive=False)(access_token, audience, scope)
 
-    async def aget_token_by_exchange_profile(self, subject_token: str, subject_token_type: str, audience=None,
-                                             scope=None, requested_token_type=None, extra=None) -> dict[str, Any]:
+    async def aget_token_by_exchange_profile(self, subject_token: str, subject_token_type: str,
+                                             audience: str | None = None, scope: str | None = None,
+                                             requested_token_type: str | None = None,
+                                             extra: Mapping[str, object] | None = None,
+                                             organization: str | None = None) -> dict[str, Any]:
         exchange = sync_to_async(self.get_token_by_exchange_profile, thread_sensitive=False)
-        return await exchange(subject_token, subject_token_type, audience, scope, requested_token_type, extra)
+        return await exchange(subject_token, subject_token_type, audience, scope, requested_token_type, extra,
+                              organization)
 
-    async def aget_access_token_for_connection(self, options: dict) -> dict[str, Any]:
+    async def aget_access_token_for_connection(self, options: Mapping[str, str]) -> dict[str, Any]:
         return await sync_to_async(self.get_access_token_for_connection, thread_sensitive=False)(options)

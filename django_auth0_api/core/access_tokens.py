@@ -11,13 +11,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, cast
 
 from django.utils.module_loading import import_string
 
 from ..errors import ConfigurationError, DomainsResolverError, VerifyAccessTokenError, error_text
-from ..options import issuer_for
+from ..options import ApiClientOptions, issuer_for
 from . import jwe, jws
 from .claims import (
     audience_matches,
@@ -39,34 +39,47 @@ _HEADER_CACHE_SIZE = 256
 logger = logging.getLogger("django_auth0_api.tokens")
 
 
+def _callable(setting: object) -> Callable[..., Any]:
+    """A setting's callable, given as itself or as its dotted path."""
+    return cast("Callable[..., Any]", import_string(setting) if isinstance(setting, str) else setting)
+
+
 class _WouldBlock(Exception):
     """Raised inside `verify_offline` where `verify` would go to the network
     or the shared cache."""
 
 
+# A public key for (issuer, kid, alg): fetched if need be, or only if warm.
+KeyLookup = Callable[[str, str, str], object]
+# What a `DOMAINS` or `ORGANIZATION` callable is given.
+Context = Mapping[str, Any]
+
+
 class AccessTokenVerifier:
-    def __init__(self, options):
+    def __init__(self, options: ApiClientOptions) -> None:
         self.options = options
+        # Normalized by the options to a non-empty tuple.
+        self._audiences = cast("tuple[str, ...]", options.audience)
         self._issuers: dict[str, IssuerDocuments] = {}
         self._issuers_lock = threading.Lock()
         # `cache_max_entries` bounds each memo of this client (upstream's knob).
         self._verified = BoundedMemo(options.cache_max_entries or VERIFIED_CACHE_SIZE)
         self._headers = BoundedMemo(options.cache_max_entries or _HEADER_CACHE_SIZE)
-        self._resolver: Callable | None = None
+        self._resolver: Callable[[dict[str, Any]], Any] | None = None
         # Built now: a key that cannot be loaded is a configuration error, raised loudly.
         self._decrypter = jwe.Decrypter.from_options(options) if options.decryption_keys else None
         self._organization_named = options.organization_resolver
-        self._organization_resolver: Callable | None = None
+        self._organization_resolver: Callable[[object], Any] | None = None
         if self._organization_named is not None:
             # Chosen once, so the hot path of every other API stays as it is.
-            self.verify = self._verify_for_organizations
+            self.verify = self._verify_for_organizations  # type: ignore[method-assign]  # chosen per instance
 
     # -- entry point ------------------------------------------------------
-    def verify(self, token, context: dict | None = None) -> dict[str, Any]:
+    def verify(self, token: object, context: Context | None = None) -> dict[str, Any]:
         """The verified claims of `token`, or `VerifyAccessTokenError`."""
         return self._verify(token, context, self._key)
 
-    def verify_offline(self, token, context: dict | None = None) -> dict[str, Any] | None:
+    def verify_offline(self, token: object, context: Context | None = None) -> dict[str, Any] | None:
         """As `verify`, without blocking: None when verifying would fetch keys,
         read the shared cache or call a `DOMAINS` or `ORGANIZATION` resolver
         (which may block).
@@ -82,7 +95,7 @@ class AccessTokenVerifier:
         except _WouldBlock:
             return None
 
-    def _verify(self, token, context, key_for: Callable) -> dict[str, Any]:
+    def _verify(self, token: object, context: Context | None, key_for: KeyLookup) -> dict[str, Any]:
         if not isinstance(token, str) or not token:
             raise VerifyAccessTokenError("Access token is missing")
         if len(token) > MAX_TOKEN_LENGTH and (self._decrypter is None or len(token) > jwe.MAX_ENCRYPTED_TOKEN_LENGTH):
@@ -97,7 +110,7 @@ class AccessTokenVerifier:
         self._verified.put(token, claims)
         return claims
 
-    def _verify_for_organizations(self, token, context: dict | None = None) -> dict[str, Any]:
+    def _verify_for_organizations(self, token: object, context: Context | None = None) -> dict[str, Any]:
         """`verify`, then the organizations an `ORGANIZATION` callable names for
         this request: checked on every call, cache hit or not."""
         claims = AccessTokenVerifier.verify(self, token, context)
@@ -114,7 +127,7 @@ class AccessTokenVerifier:
         return keys
 
     # -- steps ------------------------------------------------------------
-    def _still_valid(self, claims: dict, context) -> bool:
+    def _still_valid(self, claims: dict[str, Any], context: Context | None) -> bool:
         now, leeway = time.time(), self.options.leeway
         nbf = claims.get("nbf")
         return (
@@ -123,10 +136,10 @@ class AccessTokenVerifier:
             and self._issuer_allowed(claims["iss"], context)
         )
 
-    def _key(self, issuer: str, kid: str, alg: str):
+    def _key(self, issuer: str, kid: str, alg: str) -> object:
         return self.documents_for(issuer).get_key(kid, alg)
 
-    def _warm_key(self, issuer: str, kid: str, alg: str):
+    def _warm_key(self, issuer: str, kid: str, alg: str) -> object:
         key = self.documents_for(issuer).warm_key(kid, alg)
         if key is None:
             raise _WouldBlock
@@ -147,7 +160,7 @@ class AccessTokenVerifier:
             # One sentence for every step: which one failed is nobody's business (RFC 7516 §11.5).
             raise VerifyAccessTokenError("Access token is invalid") from None
 
-    def _verify_fully(self, token: str, context, key_for: Callable) -> dict[str, Any]:
+    def _verify_fully(self, token: str, context: Context | None, key_for: KeyLookup) -> dict[str, Any]:
         try:
             header_b64, payload_b64, signature_b64 = jws.split(token)
             alg, kid = self._header(header_b64)
@@ -182,9 +195,10 @@ class AccessTokenVerifier:
         self._headers.put(header_b64, (alg, kid))
         return alg, kid
 
-    def _check_claims(self, claims: dict) -> None:
-        now, leeway = time.time(), self.options.leeway
-        if not audience_matches(claims.get("aud"), self.options.audience):
+    def _check_claims(self, claims: dict[str, Any]) -> None:
+        options = self.options
+        now, leeway = time.time(), options.leeway
+        if not audience_matches(claims.get("aud"), self._audiences):
             raise VerifyAccessTokenError("Audience is not accepted")
         exp = claims.get("exp")
         if not is_numeric_date(exp):
@@ -194,23 +208,22 @@ class AccessTokenVerifier:
         # RFC 9068 §2.2: `iat` is required in a JWT access token, as `exp` is.
         if "iat" not in claims:
             raise VerifyAccessTokenError("Issued-at time is missing")
-        for name, problem in (("nbf", "Token is not yet valid"), ("iat", "Token is issued in the future")):
-            if name in claims:
-                if not is_numeric_date(claims[name]):
-                    raise VerifyAccessTokenError(f"Claim {name} is malformed")
-                if claims[name] > now + leeway:
-                    raise VerifyAccessTokenError(problem)
-        if not isinstance(claims.get("sub"), str) or not claims["sub"]:
+        if "nbf" in claims:
+            self._check_time(claims["nbf"], now + leeway, "nbf", "Token is not yet valid")
+        self._check_time(claims["iat"], now + leeway, "iat", "Token is issued in the future")
+        sub = claims.get("sub")
+        if not isinstance(sub, str) or not sub:
             raise VerifyAccessTokenError("Subject is missing or malformed")
-        missing = missing_claims(claims, self.options.required_claims)
-        if missing:
-            raise VerifyAccessTokenError("Required claims are missing: " + " ".join(missing))
-        for name, accepted in self.options.required_claim_values:
+        if options.required_claims:
+            missing = missing_claims(claims, options.required_claims)
+            if missing:
+                raise VerifyAccessTokenError("Required claims are missing: " + " ".join(missing))
+        for name, accepted in cast("tuple[tuple[str, tuple[Any, ...]], ...]", options.required_claim_values):
             if not claim_has_one_of(claims, name, accepted):
                 # The claim's name is the API's own setting; its value is never echoed.
                 raise VerifyAccessTokenError(f"Claim {error_text(name)} has a value this API does not accept")
-        if isinstance(self.options.organization, tuple):
-            self._check_organization(claims, self.options.organization)
+        if isinstance(options.organization, tuple):
+            self._check_organization(claims, options.organization)
         if "scope" in claims and not isinstance(claims["scope"], str):
             raise VerifyAccessTokenError("Claim scope is malformed")
         # RFC 7800 §3.1: a present `cnf` is an object; `"cnf": null` binds the
@@ -224,19 +237,25 @@ class AccessTokenVerifier:
         except MalformedActClaim:
             raise VerifyAccessTokenError("Claim act is malformed") from None
 
+    @staticmethod
+    def _check_time(value: object, latest: float, name: str, problem: str) -> None:
+        if not is_numeric_date(value):
+            raise VerifyAccessTokenError(f"Claim {name} is malformed")
+        if value > latest:
+            raise VerifyAccessTokenError(problem)
+
     # -- organizations (Auth0 Organizations) -------------------------------
     @staticmethod
-    def _check_organization(claims: dict, accepted: tuple[str, ...]) -> None:
+    def _check_organization(claims: dict[str, Any], accepted: tuple[str, ...]) -> None:
         if not organization_matches(claims, accepted):
             raise VerifyAccessTokenError("Token is not for an organization this API accepts")
 
-    def _organizations_for(self, context) -> tuple[str, ...]:
+    def _organizations_for(self, context: Context | None) -> tuple[str, ...]:
         request = (context or {}).get("request")
         try:
             resolver = self._organization_resolver
             if resolver is None:
-                named = self._organization_named
-                resolver = self._organization_resolver = import_string(named) if isinstance(named, str) else named
+                resolver = self._organization_resolver = _callable(self._organization_named)
             listed = resolver(request)
         except Exception as exc:
             # Fail closed, and log only the type: its text may quote the request.
@@ -252,7 +271,7 @@ class AccessTokenVerifier:
             return ()
 
     # -- issuers ----------------------------------------------------------
-    def _issuer_allowed(self, issuer: str, context) -> bool:
+    def _issuer_allowed(self, issuer: str, context: Context | None) -> bool:
         domains = self.options.domains
         if domains is None:
             return issuer == self.options.issuer
@@ -261,11 +280,10 @@ class AccessTokenVerifier:
         resolved = self._resolve(dict(context or {}, unverified_iss=issuer))
         return issuer in resolved
 
-    def _resolve(self, context: dict) -> tuple[str, ...]:
+    def _resolve(self, context: dict[str, Any]) -> tuple[str, ...]:
         resolver = self._resolver
         if resolver is None:
-            domains = self.options.domains
-            resolver = self._resolver = import_string(domains) if isinstance(domains, str) else domains
+            resolver = self._resolver = _callable(self.options.domains)
         try:
             listed = resolver(context)
         except Exception as exc:

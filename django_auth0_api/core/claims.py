@@ -7,13 +7,19 @@ Stricter than pyjwt: a NumericDate must be a finite JSON number, so a string
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeGuard, TypeVar, cast
 
 _Json = TypeVar("_Json")
+_LARGEST_FLOAT = int(sys.float_info.max)
 
 
 def is_numeric_date(value: object) -> TypeGuard[float]:
+    if type(value) is int:  # what JSON holds, checked without a float conversion
+        return -_LARGEST_FLOAT <= value <= _LARGEST_FLOAT
+    if type(value) is float:
+        return math.isfinite(value)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
     try:

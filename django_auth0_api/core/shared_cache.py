@@ -95,7 +95,7 @@ _down_until: dict[tuple[int, str], float] = {}
 
 
 @receiver(setting_changed)
-def _on_caches_changed(*, setting, **kwargs):
+def _on_caches_changed(*, setting: str, **kwargs: Any) -> None:
     # What this process learnt about a cache (down, its watermark) was about
     # the servers of the old setting.
     if setting == "CACHES":
@@ -242,14 +242,16 @@ class SharedCache:
             since = self._get(backend, watermark_key, _MISSING)
         return since if isinstance(since, int) and not isinstance(since, bool) else None
 
-    def _redis_add_since(self, backend, key, value, timeout, watermark_key) -> tuple[bool | None, int | None]:
+    def _redis_add_since(self, backend: RedisCache, key: str, value: Any, timeout: float,
+                         watermark_key: str) -> tuple[bool | None, int | None]:
         # One script, not a pipeline: redis-py retries a pipeline that timed
         # out (with back-off, seconds in all) but not a single command.
         try:
             names = backend.make_and_validate_key(key), backend.make_and_validate_key(watermark_key)
             client = backend._cache.get_client(names[0], write=True)
-            added, since = client.eval(_REDIS_ADD_SINCE, 2, *names, backend._cache._serializer.dumps(value),
-                                       max(1, int(timeout)), int(time.time()))
+            # Django's private serializer (stubs omit it): the value as the backend itself would store it.
+            serialized = backend._cache._serializer.dumps(value)  # type: ignore[attr-defined]
+            added, since = client.eval(_REDIS_ADD_SINCE, 2, *names, serialized, max(1, int(timeout)), int(time.time()))
             return bool(added), int(since)
         except Exception as exc:
             self._failed("add", exc)

@@ -34,7 +34,37 @@ def test_b64decode_refuses_padding_standard_alphabet_and_bad_lengths(segment):
         jws.b64decode(segment)
 
 
+B64_SEGMENTS = ["", "-_8", "AQAB", "AQA", "AQ", "A", "-_8=", "+/8", "ab cd", "abcde", "é", "AQ\n", "AQ==", "=AQ",
+                "A\x00B", "Zm9v" * 100]
+
+
+@pytest.mark.parametrize("segment", B64_SEGMENTS)
+def test_both_base64url_decoders_agree(segment):
+    # `b64decode` is the fast one on Python 3.11+, `b64decode_checked` the one 3.10 runs.
+    def outcome(decode):
+        try:
+            return decode(segment)
+        except jws.JWSError:
+            return "refused"
+
+    assert outcome(jws.b64decode) == outcome(jws.b64decode_checked)
+
+
+@pytest.mark.parametrize("decode", [jws.b64decode, jws.b64decode_checked])
+def test_base64url_decoders_refuse_what_is_not_a_string(decode):
+    with pytest.raises(jws.JWSError):
+        decode(b"AQAB")
+
+
 # -- JSON -----------------------------------------------------------------------------------------
+
+def test_parse_json_object_accepts_whitespace_around_the_object():
+    assert jws.parse_json_object(b' \n{"a": 1}\t ') == {"a": 1}
+
+
+def test_parse_json_object_refuses_trailing_data():
+    with pytest.raises(jws.JWSError):
+        jws.parse_json_object(b'{"a": 1}{"b": 2}')
 
 def test_parse_json_object_accepts_an_object():
     assert jws.parse_json_object(b'{"a": 1}') == {"a": 1}

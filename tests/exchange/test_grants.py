@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 import requests
+from asgiref.sync import async_to_sync
 from django.core.cache import caches
 
 from django_auth0_api import get_api_client
@@ -686,3 +687,29 @@ def test_profile_exchange_refuses_an_organization_that_is_not_a_string(legacy_pr
         get_api_client().get_token_by_exchange_profile("legacy-abc", LEGACY_TYPE, organization=organization)
     assert ((caught.value.get_status_code(), caught.value.get_error_description()), len(legacy_profile.responses.calls)
             ) == ((400, "organization must be a string"), 0)
+
+
+# -- the async twins: the same exchanges, off the event loop ------------------------------------------------------
+
+def test_async_obo_posts_the_same_form(auth0_tenant):
+    token = auth0_tenant.mint_token()
+    result = async_to_sync(get_api_client().aget_token_on_behalf_of)(token, CALENDAR, "calendar:read")
+    assert (auth0_tenant.requests, result["scope"]) == ([{
+        "grant_type": EXCHANGE_GRANT, "subject_token": token, "subject_token_type": ACCESS_TOKEN_TYPE,
+        "requested_token_type": ACCESS_TOKEN_TYPE, "audience": CALENDAR, "scope": "calendar:read",
+    }], "calendar:read")
+
+
+def test_async_profile_exchange_passes_the_organization(legacy_profile):
+    result = async_to_sync(get_api_client().aget_token_by_exchange_profile)(
+        "legacy-abc", LEGACY_TYPE, audience=CALENDAR, organization="org_abc123")
+    assert (sent_pairs(legacy_profile)[-1], claims_of(result["access_token"]).get("org_id")) == (
+        ("organization", "org_abc123"), "org_abc123")
+
+
+def test_async_connection_exchange_posts_auth0s_form(auth0_tenant):
+    token = auth0_tenant.mint_token()
+    async_to_sync(get_api_client().aget_access_token_for_connection)(
+        {"connection": "google-oauth2", "access_token": token})
+    assert [(form["grant_type"], form["connection"]) for form in auth0_tenant.requests] == [
+        (CONNECTION_GRANT, "google-oauth2")]
