@@ -75,6 +75,8 @@ class DpopVerifier:
     def __init__(self, options: ApiClientOptions) -> None:
         self.options = options
         self._headers = BoundedMemo(options.cache_max_entries or _HEADER_CACHE_SIZE)
+        # A client sends its token with every proof: its `ath` is hashed once.
+        self._token_hashes = BoundedMemo(options.cache_max_entries or _HEADER_CACHE_SIZE)
 
     def verify(self, proof: str, access_token: str, http_method: str, http_url: str,
                expected_jkt: str | None) -> dict[str, Any]:
@@ -147,7 +149,8 @@ class DpopVerifier:
         return known
 
     def _check_claims(self, claims: dict[str, Any], access_token: str, http_method: str, http_url: str) -> str:
-        jti, htm, htu, iat, ath = (claims.get(n) for n in ("jti", "htm", "htu", "iat", "ath"))
+        jti, htm, htu, iat, ath = (claims.get("jti"), claims.get("htm"), claims.get("htu"), claims.get("iat"),
+                                   claims.get("ath"))
         if not isinstance(jti, str) or not 0 < len(jti) <= MAX_JTI_LENGTH:
             raise _refuse("DPoP proof jti is missing or malformed")
         if not isinstance(htm, str) or htm != http_method:
@@ -164,9 +167,17 @@ class DpopVerifier:
         now = time.time()
         if iat > now + self.options.dpop_iat_leeway or iat < now - self.options.dpop_iat_offset:
             raise _refuse("DPoP proof iat is outside the acceptable window")
-        if not isinstance(ath, str) or ath != jws.sha256_b64(access_token):
+        if not isinstance(ath, str) or ath != self._ath_of(access_token):
             raise _refuse("DPoP proof ath does not match the access token")
         return normalized
+
+    def _ath_of(self, access_token: str) -> str:
+        # RFC 9449 §4.2: the base64url SHA-256 of the access token.
+        ath = self._token_hashes.get(access_token)
+        if ath is None:
+            ath = jws.sha256_b64(access_token)
+            self._token_hashes.put(access_token, ath)
+        return ath
 
     def _replay_window(self) -> int:
         # A proof is refused by its iat once older than the offset (or, from

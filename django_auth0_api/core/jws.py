@@ -15,7 +15,9 @@ import re
 import sys
 from typing import Any, TypeGuard
 
-from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm, RSAPSSAlgorithm
 
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
@@ -37,6 +39,14 @@ _ALGORITHMS = {
     "Ed25519": OKPAlgorithm(),
 }
 _CURVES = {"ES256": ec.SECP256R1, "ES384": ec.SECP384R1, "ES512": ec.SECP521R1}
+# The algorithms of nearly every token and proof are checked with
+# `cryptography` directly, their padding and hash objects made once: pyjwt's
+# `verify` builds them on every call. The rest go through pyjwt's objects.
+_PKCS1 = padding.PKCS1v15()
+_RSA_HASHES = {"RS256": hashes.SHA256(), "RS384": hashes.SHA384(), "RS512": hashes.SHA512()}
+# RFC 7518 §3.4: an ECDSA signature is R and S, each as long as the curve's order.
+_ECDSA = {"ES256": (ec.ECDSA(hashes.SHA256()), 32), "ES384": (ec.ECDSA(hashes.SHA384()), 48),
+          "ES512": (ec.ECDSA(hashes.SHA512()), 66)}
 _LOADERS = {"RSA": RSAAlgorithm.from_jwk, "EC": ECAlgorithm.from_jwk, "OKP": OKPAlgorithm.from_jwk}
 # RFC 7638 §3.2: the required members of each key type, in lexical order.
 _THUMBPRINT_MEMBERS = {"RSA": ("e", "kty", "n"), "EC": ("crv", "kty", "x", "y"), "OKP": ("crv", "kty", "x")}
@@ -154,9 +164,22 @@ def jwk_verifies(jwk: dict[str, Any], key: object, alg: str) -> bool:
 
 
 def verify_signature(alg: str, key: Any, signing_input: bytes, signature: bytes) -> bool:
+    """Whether `signature` is `key`'s over `signing_input` (`key` already fits `alg`)."""
     try:
+        rsa_hash = _RSA_HASHES.get(alg)
+        if rsa_hash is not None:
+            key.verify(signature, signing_input, _PKCS1, rsa_hash)
+            return True
+        ecdsa = _ECDSA.get(alg)
+        if ecdsa is not None:
+            algorithm, size = ecdsa
+            if len(signature) != 2 * size:
+                return False
+            r, s = int.from_bytes(signature[:size], "big"), int.from_bytes(signature[size:], "big")
+            key.verify(encode_dss_signature(r, s), signing_input, algorithm)
+            return True
         return _ALGORITHMS[alg].verify(signing_input, key, signature)
-    except Exception:  # a malformed signature can raise instead of returning False
+    except Exception:  # InvalidSignature, or a malformed signature that raises instead
         return False
 
 

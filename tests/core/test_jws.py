@@ -171,6 +171,35 @@ def test_sign_then_verify_signature_round_trip_es256():
     assert jws.verify_signature("ES256", private.public_key(), f"{header}.{payload}".encode(), jws.b64decode(signature))
 
 
+SIGNING_KEYS = {
+    "RS256": lambda: rsa_key(0), "RS384": lambda: rsa_key(0), "RS512": lambda: rsa_key(0),
+    "PS256": lambda: rsa_key(0), "ES256": lambda: ec.generate_private_key(ec.SECP256R1()),
+    "ES384": lambda: ec.generate_private_key(ec.SECP384R1()), "ES512": lambda: ec.generate_private_key(ec.SECP521R1()),
+    "EdDSA": ed25519.Ed25519PrivateKey.generate,
+}
+
+
+@pytest.mark.parametrize("alg", sorted(SIGNING_KEYS))
+def test_verify_signature_accepts_the_signature_and_refuses_another_input(alg):
+    private = SIGNING_KEYS[alg]()
+    header, payload, signature = jws.split(jws.sign(alg, private, {"alg": alg}, {"a": 1}))
+    signed, raw = f"{header}.{payload}".encode(), jws.b64decode(signature)
+    assert [jws.verify_signature(alg, private.public_key(), data, raw) for data in (signed, signed + b"x")] == [
+        True, False]
+
+
+@pytest.mark.parametrize("alg", ["ES256", "ES384", "ES512"])
+def test_verify_signature_refuses_an_ecdsa_signature_of_the_wrong_length(alg):
+    # RFC 7518 §3.4: R and S of the curve's own size; a DER signature (what
+    # `cryptography` itself would take) or one byte short is not a JWS signature.
+    private = SIGNING_KEYS[alg]()
+    header, payload, signature = jws.split(jws.sign(alg, private, {"alg": alg}, {"a": 1}))
+    raw = jws.b64decode(signature)
+    der = private.sign(f"{header}.{payload}".encode(), ec.ECDSA(jws._ECDSA[alg][0].algorithm))
+    assert [jws.verify_signature(alg, private.public_key(), f"{header}.{payload}".encode(), bad)
+            for bad in (raw[:-1], raw + b"\x00", der)] == [False, False, False]
+
+
 def test_verify_signature_is_false_for_another_input():
     private = ed25519.Ed25519PrivateKey.generate()
     header, payload, signature = jws.split(jws.sign("EdDSA", private, {"alg": "EdDSA"}, {"a": 1}))
