@@ -79,3 +79,16 @@ def test_claim_gives_one_claim_as_a_private_copy():
     verified = VerifiedToken("raw", {"sub": "u", "roles": ["a"]})
     verified.claim("roles").append("admin")
     assert (verified.claim("roles"), verified.claim("missing", "default")) == (["a"], "default")
+
+
+def test_the_read_only_views_are_made_once(token):
+    assert (token.claims is token.claims, token.proof_claims is token.proof_claims) == (True, True)
+    assert (token.claims["sub"], token.proof_claims) == ("auth0|user-1", {"htm": "GET"})
+
+
+def test_no_attribute_can_be_deleted_or_added(token):
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        del token.token
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        token.extra = 1
+    assert token.token == "raw.token.value"
