@@ -113,6 +113,8 @@ class Auth0Authentication(BaseAuthentication):
             raise as_drf_exception(error, client, challenge_scopes(request, error, client=client)) from None
         if token is None:
             return None  # no credentials or another scheme: other classes may run
+        if getattr(self.get_user, "__func__", None) is _default_get_user:
+            return user_for(request, token, client), token  # what it does, without looking up the client again
         return self.get_user(request, token), token
 
     def authenticate_header(self, request: Request) -> str | None:
@@ -124,3 +126,6 @@ class Auth0Authentication(BaseAuthentication):
         if failure is not None and failure.challenge is not None:
             return failure.challenge(failure, scopes)
         return client.challenge(failure, scopes)
+
+
+_default_get_user = Auth0Authentication.get_user

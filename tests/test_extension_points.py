@@ -2,11 +2,13 @@
 and the small steps a subclass overrides."""
 
 import json
+from unittest import mock
 
 import pytest
 from django.http import JsonResponse
 from django.test import RequestFactory
 from helpers import BARE_CHALLENGE, answer, bearer
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory
 from rest_framework.views import APIView
@@ -181,3 +183,42 @@ def test_a_middleware_subclass_chooses_request_user(auth0_tenant):
     middleware = NamedMiddleware(lambda request: JsonResponse({"user": str(request.user)}))
     response = middleware(RequestFactory().get("/", **bearer(auth0_tenant.mint_token())))
     assert json.loads(response.content) == {"user": "user:auth0|user-1"}
+
+
+# -- the default get_user, taken without a second client lookup ------------------------------------------------
+class Named:
+    is_authenticated = True
+
+    def __init__(self, name):
+        self.name = name
+
+    def __str__(self):
+        return self.name
+
+
+def test_get_user_set_on_an_authentication_instance_chooses_request_user(auth0_tenant, no_middleware):
+    authentication = Auth0Authentication()
+    authentication.get_user = lambda request, token: f"instance:{token.sub}"
+    request = Request(APIRequestFactory().get("/", **bearer(auth0_tenant.mint_token())))
+    assert authentication.authenticate(request)[0] == "instance:auth0|user-1"  # DRF takes any object
+
+
+def test_get_user_patched_on_the_class_chooses_request_user(auth0_tenant, no_middleware):
+    with mock.patch.object(Auth0Authentication, "get_user", lambda self, request, token: Named(f"patched:{token.sub}")):
+        assert drf_call(echo_view(), **bearer(auth0_tenant.mint_token()))[1]["user"] == "patched:auth0|user-1"
+
+
+def test_the_default_get_user_resolves_with_the_client_that_verified(auth0_tenant, no_middleware):
+    calls = []
+
+    class CountingAuthentication(Auth0Authentication):
+        def get_api_client(self, request):
+            calls.append(request)
+            return resolving_api
+
+    resolving_api = ApiClient(ApiClientOptions(domain=auth0_tenant.domain, audience=SECOND_AUDIENCE,
+                                               user_resolver=lambda token: Named(f"resolved:{token.sub}")))
+    view = echo_view(authentication_classes=[CountingAuthentication])
+    assert drf_call(view, **bearer(auth0_tenant.mint_token(audience=SECOND_AUDIENCE)))[1] == {
+        "sub": "auth0|user-1", "user": "resolved:auth0|user-1"}
+    assert len(calls) == 1  # one lookup: the user is resolved with the client that verified the token
