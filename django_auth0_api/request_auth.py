@@ -161,7 +161,8 @@ def _read(http_request: HttpRequest, client: ApiClient) -> tuple[Credentials, di
     """(credentials, resolver context) of the request; raises for none."""
     context: dict[str, object] | None = None
     options = client.options
-    if callable(options.domains) or isinstance(options.domains, str):
+    domains = options.domains
+    if domains is not None and (callable(domains) or isinstance(domains, str)):  # a resolver's
         context = {"request_url": http_request.build_absolute_uri(), "request_headers": http_request.headers}
     if options.organization_resolver is not None:  # ORGANIZATION as f(request)
         context = dict(context or {}, request=http_request)
@@ -169,9 +170,9 @@ def _read(http_request: HttpRequest, client: ApiClient) -> tuple[Credentials, di
     # `request.headers` out of every header of the request. The certificate
     # header is read only when MTLS_CLIENT_CERT_HEADER names it.
     meta = http_request.META
-    certificate_key = client.options.mtls_meta_key
+    certificate_key = options.mtls_meta_key
     credentials = parse_credentials(split_header(meta.get("HTTP_AUTHORIZATION")),
-                                    split_header(meta.get("HTTP_DPOP")), client.options,
+                                    split_header(meta.get("HTTP_DPOP")), options,
                                     split_header(meta.get(certificate_key)) if certificate_key else [])
     return credentials, context
 

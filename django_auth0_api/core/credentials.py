@@ -13,6 +13,7 @@ from ..errors import (
     MissingAuthorizationError,
 )
 from .challenges import offered_schemes
+from .memo import BoundedMemo
 
 if TYPE_CHECKING:
     from ..options import ApiClientOptions
@@ -79,7 +80,11 @@ def _collect(headers: object, names: tuple[str, ...]) -> dict[str, list[str]]:
 def split_header(value: str | None) -> list[str]:
     """One header's values: a server that joined repeated headers left commas
     behind (a token or a proof never holds one)."""
-    return [] if value is None else [part.strip() for part in value.split(",")]
+    if value is None:
+        return []
+    if "," not in value:  # one value, nearly always: a search is cheaper than a split
+        return [value.strip()]
+    return [part.strip() for part in value.split(",")]
 
 
 def read_credentials(headers: Headers | None, options: ApiClientOptions) -> Credentials:
@@ -100,12 +105,10 @@ def parse_credentials(authorization: list[str], dpop: list[str], options: ApiCli
         raise MissingAuthorizationError()
     if len(authorization) > 1:
         raise InvalidRequestError("Several Authorization header values")
-    raw_scheme, _, token = authorization[0].partition(" ")
-    scheme = _SCHEMES.get(raw_scheme.lower())
+    scheme, bare = _read_authorization(authorization[0])
     if scheme not in offered_schemes(options):
         raise InvalidAuthSchemeError()
-    token = token.strip()
-    if not token or len(token.split()) != 1:
+    if bare is None:
         raise InvalidRequestError(f"{scheme} scheme needs exactly one token", scheme=scheme)
     proofs = tuple(dpop) if options.dpop_enabled else ()
     if scheme == "DPoP":
@@ -115,4 +118,34 @@ def parse_credentials(authorization: list[str], dpop: list[str], options: ApiCli
             raise InvalidDpopProofError("Multiple DPoP proofs", scheme=scheme)
     # A proxy that overwrites the header sends one value: several cannot be told apart.
     certificate = certificates[0] if len(certificates) == 1 and certificates[0] else None
-    return Credentials(scheme, token, proofs, certificate)
+    if proofs or certificate is not None:
+        return bare._replace(proofs=proofs, certificate=certificate)
+    return bare
+
+
+# Clients reuse their tokens: the same Authorization value comes back request
+# after request, and is split once. Only well-formed values of a scheme of
+# ours are kept, none longer than a token the verifier would take; the memo
+# is the process's, as what it holds depends on the value alone.
+_AUTHORIZATIONS = BoundedMemo(1024)
+_LONGEST_REMEMBERED = 8 * 1024
+
+
+def _read_authorization(value: str) -> tuple[str | None, Credentials | None]:
+    """(scheme, credentials without proof or certificate) of one Authorization
+    value: the scheme None when it is neither Bearer nor DPoP (in any case),
+    the credentials None unless there is exactly one token."""
+    known: Credentials | None = _AUTHORIZATIONS.get(value)
+    if known is not None:
+        return known.scheme, known
+    raw_scheme, _, token = value.partition(" ")
+    scheme = _SCHEMES.get(raw_scheme.lower())
+    if scheme is None:
+        return None, None
+    token = token.strip()
+    if not token or len(token.split()) != 1:
+        return scheme, None
+    credentials = Credentials(scheme, token)
+    if len(value) <= _LONGEST_REMEMBERED:
+        _AUTHORIZATIONS.put(value, credentials)
+    return scheme, credentials

@@ -2,7 +2,7 @@
 
 import pytest
 
-from django_auth0_api.core.credentials import header_values, read_credentials
+from django_auth0_api.core.credentials import _AUTHORIZATIONS, header_values, read_credentials, split_header
 from django_auth0_api.errors import (
     InvalidAuthSchemeError,
     InvalidDpopProofError,
@@ -177,3 +177,47 @@ def test_several_or_empty_certificate_values_are_no_certificate(headers):
 def test_the_repr_never_shows_the_certificate():
     assert repr(read_credentials({"Authorization": "Bearer abc", "X-Client-Cert": "PEM"}, MTLS)) == (
         "Credentials(scheme='Bearer')")
+
+
+# -- the fast paths: one value without a comma, and the memo of Authorization values ---------------------------
+
+@pytest.mark.parametrize(("value", "values"), [
+    (None, []), ("", [""]), (" abc ", ["abc"]), ("a, b", ["a", "b"]), ("a,", ["a", ""]), (",", ["", ""]),
+])
+def test_split_header(value, values):
+    assert split_header(value) == values
+
+
+def test_a_remembered_value_is_still_read_for_each_api():
+    assert read_credentials({"Authorization": "Bearer remembered"}, ALLOWED).token == "remembered"
+    with pytest.raises(InvalidAuthSchemeError):
+        read_credentials({"Authorization": "Bearer remembered"}, REQUIRED)
+    assert read_credentials({"Authorization": "DPoP remembered", "DPoP": "proof"}, ALLOWED).proofs == ("proof",)
+    with pytest.raises(InvalidAuthSchemeError):
+        read_credentials({"Authorization": "DPoP remembered", "DPoP": "proof"}, OFF)
+
+
+def test_a_remembered_value_takes_each_requests_proof_and_certificate():
+    headers = {"Authorization": "Bearer again"}
+    assert read_credentials(headers, ALLOWED) == ("Bearer", "again", (), None)
+    assert read_credentials({**headers, "DPoP": "proof"}, ALLOWED).proofs == ("proof",)
+    assert read_credentials({**headers, "X-Client-Cert": "PEM"}, MTLS).certificate == "PEM"
+    assert read_credentials(headers, ALLOWED) == ("Bearer", "again", (), None)
+    with pytest.raises(InvalidRequestError):
+        read_credentials({"Authorization": "DPoP again"}, ALLOWED)  # and no proof
+
+
+@pytest.mark.parametrize("value", ["Bearer a b", "Bearer ", "Basic abc", "Bearer " + "a" * 9000])
+def test_only_well_formed_values_that_a_verifier_could_take_are_remembered(value):
+    for _ in range(2):
+        try:
+            read_credentials({"Authorization": value}, ALLOWED)
+        except (InvalidRequestError, InvalidAuthSchemeError):
+            pass
+    assert value not in _AUTHORIZATIONS
+
+
+def test_the_memo_of_authorization_values_is_bounded():
+    for index in range(_AUTHORIZATIONS.limit + 10):
+        read_credentials({"Authorization": f"Bearer token-{index}"}, ALLOWED)
+    assert len(_AUTHORIZATIONS) <= _AUTHORIZATIONS.limit
