@@ -1,5 +1,5 @@
 """`ApiClient`: the blocking counterpart of auth0-api-python's client, with async
-twins (`a...`) for ASGI code (README "ASGI")."""
+twins (`a...`) for ASGI code (docs/deployment.md, "ASGI")."""
 
 from __future__ import annotations
 
@@ -89,7 +89,7 @@ class ApiClient:
     def verify_request(self, headers: Headers, http_method: str | None = None,
                        http_url: str | None = None) -> dict[str, Any]:
         """Bearer or DPoP, whichever the request carries; the token's claims."""
-        # A DOMAINS resolver gets the same context as under Django (the README's DOMAINS setting).
+        # A DOMAINS resolver gets the same context as under Django (docs/settings.md, `DOMAINS`).
         context = {"request_url": http_url, "request_headers": headers}
         start = signals.started()
         try:

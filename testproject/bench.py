@@ -139,7 +139,7 @@ def dpop_ratio(tenant, client, public_key, options):
     url = "https://api.example.com/data"
     client.verify_access_token(token)
     # The proofs are minted before the first is verified: an empty replay store would refuse
-    # them as older than itself (README, "A fleet of workers"), so it remembers from the start.
+    # them as older than itself (docs/deployment.md, "When the cache fails"), so it remembers from the start.
     remember_replays_from_the_start()
     pools = [[tenant.mint_dpop_proof(key, htm="GET", htu=url, access_token=token) for _ in range(N // 4)]
              for _ in range(ROUNDS)]

@@ -1,4 +1,4 @@
-"""Access-token verification (RFC 9068 where it applies; the README's verification rules).
+"""Access-token verification (RFC 9068 where it applies; the rules of docs/security.md).
 
 Everything that can be refused without the network is refused first: the
 shape, the size, the header, the algorithm and the issuer. A token already
