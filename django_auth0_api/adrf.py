@@ -1,5 +1,5 @@
 """adrf (async DRF): the authentication class for `adrf.views.APIView`
-async views (README "adrf"). Needs `pip install adrf`.
+async views (docs/faces/adrf.md). Needs `pip install adrf`.
 
 Statuses and challenges are DRF's `Auth0Authentication`'s; `TokenHasScope`
 and `TokenHasPermission` work unchanged (they only read `request.auth`).

@@ -166,7 +166,7 @@ def _check_cache_timeouts(options: ApiClientOptions, conf: Mapping[str, Any]) ->
     return [Warning(f"The cache {options.cache_alias!r} holds the {held} but sets no {' or '.join(missing)}: "
                     "a cache server that stalls holds every request waiting on it.",
                     hint=f"Set CACHES[{options.cache_alias!r}]['OPTIONS'] {', '.join(missing)} (half a second, "
-                         "say), as in the README's cache example.", id=_P + "W007")]
+                         "say), as in docs/deployment.md.", id=_P + "W007")]
 
 
 def _check_nonce_handler(options: ApiClientOptions) -> list[CheckMessage]:

@@ -1,5 +1,5 @@
 """`ApiClient`: the blocking counterpart of auth0-api-python's client, with async
-twins (`a...`) for ASGI code (README "ASGI")."""
+twins (`a...`) for ASGI code (docs/deployment.md, "ASGI")."""
 
 from __future__ import annotations
 
@@ -62,13 +62,16 @@ class ApiClient:
         self._exchanger: TokenExchanger | None = None
 
     # -- verification -------------------------------------------------------
-    @_with_challenge
     def verify_access_token(self, access_token: str, required_claims: Sequence[str] | None = None) -> dict[str, Any]:
         """The verified claims (a fresh dict) of a raw access token."""
-        claims = self.token_verifier.verify(access_token)
-        missing = missing_claims(claims, required_claims) if required_claims else None
-        if missing:
-            raise VerifyAccessTokenError("Required claims are missing: " + " ".join(missing))
+        try:  # (`_with_challenge`, written out on the two hot paths)
+            claims = self.token_verifier.verify(access_token)
+            missing = missing_claims(claims, required_claims) if required_claims else None
+            if missing:
+                raise VerifyAccessTokenError("Required claims are missing: " + " ".join(missing))
+        except BaseAuthError as exc:
+            exc.answered_by(self.challenge)
+            raise
         return copy_json(claims)  # deep: nested claims must not alias the verified-token cache
 
     @_with_challenge
@@ -89,7 +92,7 @@ class ApiClient:
     def verify_request(self, headers: Headers, http_method: str | None = None,
                        http_url: str | None = None) -> dict[str, Any]:
         """Bearer or DPoP, whichever the request carries; the token's claims."""
-        # A DOMAINS resolver gets the same context as under Django (the README's DOMAINS setting).
+        # A DOMAINS resolver gets the same context as under Django (docs/settings.md, `DOMAINS`).
         context = {"request_url": http_url, "request_headers": headers}
         start = signals.started()
         try:
@@ -103,7 +106,6 @@ class ApiClient:
             signals.verified(self, token, start)
         return token.claims_dict()
 
-    @_with_challenge
     def authenticate(
         self,
         headers: Headers,
@@ -113,7 +115,13 @@ class ApiClient:
     ) -> VerifiedToken:
         """Verify a request's credentials; `http_url` may be a callable so a
         Bearer request never builds it."""
-        return self.authenticate_credentials(read_credentials(headers, self.options), http_method, http_url, context)
+        try:
+            credentials = read_credentials(headers, self.options)
+        except BaseAuthError as exc:
+            exc.answered_by(self.challenge)
+            raise
+        # (Its own errors carry this client's challenge already.)
+        return self.authenticate_credentials(credentials, http_method, http_url, context)
 
     def authenticate_credentials(
         self,

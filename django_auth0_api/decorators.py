@@ -1,5 +1,5 @@
 """`auth0_required`: a verified token (and what else the view requires) for a
-plain Django view, sync or `async def` (README "Plain Django views")."""
+plain Django view, sync or `async def` (docs/faces/views.md)."""
 
 from __future__ import annotations
 
@@ -29,8 +29,8 @@ _USAGE = "use @auth0_required, or @auth0_required(scopes=[...]) with keyword arg
 
 
 def requirement(scopes: policy.Names = (), **rules: Unpack[policy.Rules]) -> policy.Requirement:
-    """What a view requires of a token (`policy.requirement`, README
-    "Authorization rules"): an object with `check(token, request)` that raises
+    """What a view requires of a token (`policy.requirement`,
+    docs/authorization.md): an object with `check(token, request)` that raises
     the `BaseAuthError` to answer. Shared by the decorator and ninja's
     `Auth0Bearer`; a misspelt rule is a `TypeError` where the view is defined."""
     if isinstance(scopes, str):

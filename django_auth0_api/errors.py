@@ -1,4 +1,4 @@
-"""The errors the library raises, each knowing its HTTP face (RFC 6750 §3, RFC 9449 §7; the README's status table).
+"""The errors the library raises, each knowing its HTTP face (RFC 6750 §3, RFC 9449 §7; docs/statuses.md).
 
 Descriptions are fixed sentences chosen here: none of them ever quotes a
 token, a proof, a claim value or a secret, so they are safe to send and log.
@@ -170,7 +170,7 @@ class ConfigurationError(BaseAuthError, ValueError):
     """The settings or options are wrong: the server's fault, never the caller's.
 
     Raised loudly where options are built; a Django face that meets one
-    answers 500 with a fixed description and logs it (README "Errors").
+    answers 500 with a fixed description and logs it (docs/statuses.md).
     Still a `ValueError`, as it was before it became a `BaseAuthError`.
     """
 

@@ -4,7 +4,7 @@ Place it after `AuthenticationMiddleware`: a verified token then wins over
 the session user. A request without credentials passes with `request.auth`
 None; a bad one is answered here with its status and challenge.
 
-Sync and async capable (README "ASGI"): under an async handler a warm
+Sync and async capable (docs/deployment.md, "ASGI"): under an async handler a warm
 request is verified on the event loop, and blocking work (a key fetch, the
 DPoP replay `add`) runs off it.
 """

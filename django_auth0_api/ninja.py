@@ -1,5 +1,5 @@
 """django-ninja: `Auth0Bearer` and `AsyncAuth0Bearer` for `auth=` on a
-`NinjaAPI`, a router or an operation (README "django-ninja"). Needs
+`NinjaAPI`, a router or an operation (docs/faces/ninja.md). Needs
 `pip install django-ninja`.
 
     api = NinjaAPI(auth=Auth0Bearer())
@@ -7,8 +7,8 @@
 
     @api.get("/messages", auth=Auth0Bearer(scopes=["read:messages"]))
 
-Bearer and DPoP, with the statuses and `WWW-Authenticate` of the README's
-"Errors"; the outcome is shared with `Auth0Middleware` and the other faces,
+Bearer and DPoP, with the statuses and `WWW-Authenticate` of
+docs/statuses.md; the outcome is shared with `Auth0Middleware` and the other faces,
 so a DPoP proof is consumed once. The security scheme (Bearer, or DPoP when
 required) appears in ninja's OpenAPI document.
 """

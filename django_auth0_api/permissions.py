@@ -1,5 +1,4 @@
-"""DRF permissions: thin adapters over the rules of `policy` (README
-"Authorization rules").
+"""DRF permissions: thin adapters over the rules of `policy` (docs/authorization.md).
 
 A request without a verified token is left to DRF (401 with a challenge). A
 token without what the view requires gets 403 `insufficient_scope` (scopes,
@@ -13,7 +12,7 @@ their arguments and are listed as instances:
 `permission_classes = [IsAuthenticated, ClaimEquals("tier", "gold")]`.
 
 Challenges are the view's client's (its `api_client`, else the settings').
-Sync, so they serve adrf's async views as well (README "adrf").
+Sync, so they serve adrf's async views as well (docs/faces/adrf.md).
 """
 
 from __future__ import annotations

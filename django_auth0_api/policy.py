@@ -1,5 +1,5 @@
 """Authorization rules: what a verified token must hold to reach a view
-(README "Authorization rules").
+(docs/authorization.md).
 
 Each rule is a small `Requirement` whose `check(token, request=None)` returns
 None or raises the `BaseAuthError` the client should see:

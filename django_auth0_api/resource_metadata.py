@@ -6,7 +6,7 @@ answers `GET /.well-known/oauth-protected-resource[/<path of RESOURCE>]`
 without credentials (`Auth0Middleware` lets it through even with bad ones),
 for any origin (CORS: the MCP Inspector runs in a browser). The URL is read
 from the settings at request time, so `override_settings` moves it. See the
-README, "MCP servers".
+docs/mcp.md.
 """
 
 from __future__ import annotations

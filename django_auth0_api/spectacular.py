@@ -9,7 +9,7 @@ scheme only: OpenAPI defines it for `bearer` alone.
 
 Where a Bearer token is taken and `DOMAIN` names the tenant, `Auth0Login`
 (`openIdConnect`, the tenant's discovery document) is a third alternative: Swagger
-UI logs in through Auth0 with it (README "OpenAPI").
+UI logs in through Auth0 with it (docs/faces/drf.md, "OpenAPI").
 
 Each operation's requirements list what its view demands: the scopes of
 `TokenHasScope` (`required_scopes`, all of them), `TokenHasAnyScope` (one of them)

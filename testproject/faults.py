@@ -1,4 +1,4 @@
-"""`make faults`: the fault scenarios of the README's "A fleet of workers", on real servers.
+"""`make faults`: the fault scenarios of the docs/deployment.md, "When the cache fails", on real servers.
 
 Everything runs on loopback, every loop is bounded in count and time, and every server this script
 starts is stopped when it ends (Ctrl-C included):
@@ -14,7 +14,7 @@ starts is stopped when it ends (Ctrl-C included):
 - replay after restart: proofs accepted before Redis or Memcached restarted empty are sent again
   (`replay_after_restart`, how many were accepted);
 - stalled cache: Redis frozen with SIGSTOP; the longest a DPoP or Bearer request waited (`stalled_s`)
-  with the README's cache timeouts (AUTH0_API_CACHE_TIMEOUT, 0.5 s here).
+  with the cache timeouts of docs/deployment.md (AUTH0_API_CACHE_TIMEOUT, 0.5 s here).
 
 Last line: `faults: drip_max_ms=... cold_double_fetch=... memcached_outage_401=... replay_after_restart=...
 stalled_s=...`. Targets: drip_max_ms <= 1.2 x HTTP_TIMEOUT x 1000, cold_double_fetch=0,

@@ -30,7 +30,7 @@ DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memor
 
 CACHES: dict[str, dict] = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # The server tests and scripts point the cache at a real Redis or Memcached; AUTH0_API_CACHE_TIMEOUT
-# (seconds) bounds its connect and socket waits as the README's cache example does.
+# (seconds) bounds its connect and socket waits as the cache example of docs/deployment.md does.
 _cache_timeout = float(os.environ.get("AUTH0_API_CACHE_TIMEOUT") or 0)
 if os.environ.get("AUTH0_API_REDIS_URL"):
     CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -82,7 +82,7 @@ REST_FRAMEWORK = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # OpenAPI (drf-spectacular, when installed): `manage.py spectacular --validate`, and Swagger UI at
-# /api/docs logging in through the tenant (README "OpenAPI").
+# /api/docs logging in through the tenant (docs/faces/drf.md, "OpenAPI").
 if importlib.util.find_spec("drf_spectacular") is not None:
     INSTALLED_APPS.append("drf_spectacular")
     REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "drf_spectacular.openapi.AutoSchema"

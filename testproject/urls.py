@@ -43,7 +43,8 @@ urlpatterns = [
     path("mcp", mcp_views.mcp_endpoint()),
 ]
 
-if importlib.util.find_spec("drf_spectacular") is not None:  # README "OpenAPI": Swagger UI logs in through Auth0
+# docs/faces/drf.md, "OpenAPI": Swagger UI logs in through Auth0.
+if importlib.util.find_spec("drf_spectacular") is not None:
     from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
     urlpatterns += [

@@ -10,7 +10,7 @@ MCP server runs it, with HTTP 403 and `insufficient_scope` naming them: what
 the MCP authorization spec asks for, so a client steps up (re-authorizes
 with those scopes added) and retries. A tool error inside the JSON-RPC answer
 would not make it do that. `required_scopes` go into the 401 challenge, all
-of them into the RFC 9728 `scopes_supported`. See the README, "MCP servers".
+of them into the RFC 9728 `scopes_supported`. See the docs/mcp.md.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Access-token verification (RFC 9068 where it applies; the README's verification rules).
+"""Access-token verification (RFC 9068 where it applies; the rules of docs/security.md).
 
 Everything that can be refused without the network is refused first: the
 shape, the size, the header, the algorithm and the issuer. A token already
@@ -58,8 +58,9 @@ Context = Mapping[str, Any]
 class AccessTokenVerifier:
     def __init__(self, options: ApiClientOptions) -> None:
         self.options = options
-        # Normalized by the options to a non-empty tuple.
+        # Normalized by the options: a non-empty tuple, and (name, accepted values) pairs.
         self._audiences = cast("tuple[str, ...]", options.audience)
+        self._required_values = cast("tuple[tuple[str, tuple[Any, ...]], ...]", options.required_claim_values)
         self._issuers: dict[str, IssuerDocuments] = {}
         self._issuers_lock = threading.Lock()
         # `cache_max_entries` bounds each memo of this client (upstream's knob).
@@ -218,7 +219,7 @@ class AccessTokenVerifier:
             missing = missing_claims(claims, options.required_claims)
             if missing:
                 raise VerifyAccessTokenError("Required claims are missing: " + " ".join(missing))
-        for name, accepted in cast("tuple[tuple[str, tuple[Any, ...]], ...]", options.required_claim_values):
+        for name, accepted in self._required_values:
             if not claim_has_one_of(claims, name, accepted):
                 # The claim's name is the API's own setting; its value is never echoed.
                 raise VerifyAccessTokenError(f"Claim {error_text(name)} has a value this API does not accept")
@@ -232,10 +233,11 @@ class AccessTokenVerifier:
             unusable = confirmation_problem(claims["cnf"])
             if unusable is not None:
                 raise VerifyAccessTokenError(unusable)
-        try:
-            validate_act(claims)
-        except MalformedActClaim:
-            raise VerifyAccessTokenError("Claim act is malformed") from None
+        if "act" in claims:
+            try:
+                validate_act(claims)
+            except MalformedActClaim:
+                raise VerifyAccessTokenError("Claim act is malformed") from None
 
     @staticmethod
     def _check_time(value: object, latest: float, name: str, problem: str) -> None:

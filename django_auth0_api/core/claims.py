@@ -113,7 +113,7 @@ def _same_value(claim: object, wanted: object) -> bool:
 
 def claim_has_one_of(claims: Mapping[str, object], name: str, accepted: tuple) -> bool:
     """`claims[name]` equals one of `accepted`, or, as an array, contains one
-    (README "Authorization rules": `REQUIRED_CLAIM_VALUES`)."""
+    (docs/authorization.md: `REQUIRED_CLAIM_VALUES`)."""
     if name not in claims:
         return False
     value = claims[name]

@@ -28,6 +28,7 @@ repeats: it is parsed, checked and thumbprinted once per process.
 
 from __future__ import annotations
 
+import json
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -77,6 +78,10 @@ class DpopVerifier:
         self._headers = BoundedMemo(options.cache_max_entries or _HEADER_CACHE_SIZE)
         # A client sends its token with every proof: its `ath` is hashed once.
         self._token_hashes = BoundedMemo(options.cache_max_entries or _HEADER_CACHE_SIZE)
+        # A proof is used once per API (RFC 9449 §11.1: the resource server
+        # remembers its jti): two APIs of one project that both accept the
+        # token each consume it once, the same API in every worker only once.
+        self._replay_scope = json.dumps(options.audience)  # no raw NUL in it: see the key below
 
     def verify(self, proof: str, access_token: str, http_method: str, http_url: str,
                expected_jkt: str | None) -> dict[str, Any]:
@@ -119,9 +124,12 @@ class DpopVerifier:
                                     scheme=_SCHEME)
         replay_key = None
         if self.options.dpop_replay_check:
-            # The key hashes the triple (surrogatepass: a JSON string may hold a
-            # lone surrogate, "\ud800"; the encoding stays total and one-to-one).
-            replay_key = cache_key("dpop-jti", "\x00".join((jkt, htu, claims["jti"])))
+            # The key hashes the proof key's thumbprint, the URL, this API's
+            # audiences and the jti. Only the jti, last, may hold a NUL (the
+            # others are base64url, a URL without controls and JSON), so the
+            # join is one-to-one; surrogatepass keeps it total for a lone
+            # surrogate ("\ud800") a JSON string may hold.
+            replay_key = cache_key("dpop-jti", "\x00".join((jkt, htu, self._replay_scope, claims["jti"])))
         return claims, replay_key
 
     def _header(self, header_b64: str) -> tuple[str, object, str]:

@@ -1,7 +1,7 @@
 """The protected resource's identifier, its metadata URL and document (RFC 9728).
 
 Pure functions of the options: the Django view (`resource_metadata`) and the
-challenges (`challenges`) both build on them. See the README, "MCP servers".
+challenges (`challenges`) both build on them. See the docs/mcp.md.
 """
 
 from __future__ import annotations

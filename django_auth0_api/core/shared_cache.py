@@ -32,11 +32,11 @@ PREFIX = "auth0_api:v1:"
 # swallows a DatabaseError) answer False for "could not store" as well.
 _ADD_RAISES_WHEN_DOWN = (RedisCache, LocMemCache)
 _MISSING = object()
-# A cache whose watermark is read on every call: in process, so cheap, and a
-# LocMem cache culls what is not read (it would cull a watermark read rarely).
-_IN_PROCESS = (LocMemCache,)
-# Elsewhere (Memcached, the database) each process re-reads the watermark this
-# often, and after any failure of the cache.
+# Outside Redis (Memcached, the database, LocMem) each process re-reads the
+# replay watermark this often, and after any failure of the cache. A LocMem
+# cache too small for the replay window culls the watermark as it culls the
+# proofs it should remember: the proofs older than the new one are then refused
+# (fail closed), which `MAX_ENTRIES` sized for the window avoids (docs/deployment.md).
 WATERMARK_RECHECK = 1.0
 _watermarks_lock = threading.Lock()
 _watermarks: dict[tuple[int, str, str], tuple[int, float]] = {}
@@ -206,10 +206,10 @@ class SharedCache:
         after the cache started empty (a restart, a flush) sets to now, and
         which never expires. (None, None) when the cache cannot answer.
 
-        On Redis both come in one round trip (a script); in a LocMem cache
-        the watermark is read every time; elsewhere each process re-reads it
-        every `WATERMARK_RECHECK` seconds and after any failure, so the add
-        stays the one round trip of most calls."""
+        On Redis both come in one round trip (a script); elsewhere each
+        process re-reads the watermark every `WATERMARK_RECHECK` seconds and
+        after any failure, so the add stays the one round trip of most calls
+        and a flush is noticed within that time."""
         _record(self.alias, key)
         _record(self.alias, watermark_key)
         backend = self.backend
@@ -224,7 +224,7 @@ class SharedCache:
                 _watermarks.pop(slot, None)  # the cache may come back empty
             return None, None
         known = _watermarks.get(slot)
-        if known is not None and time.monotonic() < known[1] and not isinstance(backend, _IN_PROCESS):
+        if known is not None and time.monotonic() < known[1]:
             return added, known[0]
         since = self._read_watermark(backend, watermark_key)
         with _watermarks_lock:

@@ -1,4 +1,4 @@
-"""Token exchange at the tenant's token endpoint (RFC 8693; the README's "Token exchange").
+"""Token exchange at the tenant's token endpoint (RFC 8693; the docs/token-exchange.md).
 
 Three grants share one path:
 

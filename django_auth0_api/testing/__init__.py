@@ -1,7 +1,7 @@
 """Test kit: a fake Auth0 tenant (keys, tokens, DPoP proofs, token endpoint)
 served at the `requests` layer, and the pytest fixtures built on it.
 
-See the README's "Testing your API" section.
+See the docs/testing.md section.
 """
 
 from .cache import clear_shared_cache

@@ -17,7 +17,7 @@ def clear_shared_cache(alias: str = "default") -> None:
     its replay state remember since the epoch.
 
     A cache that comes back empty refuses the DPoP proofs issued before it did
-    (README, "A fleet of workers"); a test that clears the cache and then sends
+    (docs/deployment.md, "When the cache fails"); a test that clears the cache and then sends
     a proof minted a moment earlier would be refused at a second boundary. A
     background refresh still running (of the test before) ends first, so that
     it cannot write to the emptied cache."""

@@ -1,8 +1,8 @@
 """pytest fixtures for suites that test views protected by this library.
 
 Registered through the `pytest11` entry point; needs pytest-django and
-responses (`pip install "django-auth0-api[testing]"`). See the README's
-"Testing your API".
+responses (`pip install "django-auth0-api[testing]"`). See
+docs/testing.md.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def auth0_tenant(request: pytest.FixtureRequest) -> Iterator[FakeTenant]:
     try:
         settings.AUTH0_API = tenant.settings_for(project)
         # A new generation is an empty replay state, which would refuse a proof minted a moment
-        # before the first request (README, "A fleet of workers"): it remembers from the start.
+        # before the first request (docs/deployment.md, "When the cache fails"): it remembers from the start.
         remember_replays_from_the_start(settings.AUTH0_API.get("CACHE_ALIAS", "default"))
         with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
             tenant.mock(rsps)

@@ -111,7 +111,7 @@ async def ninja_async_messages(request):
     return {"messages": ["hello"], "sub": request.auth.sub}
 
 
-# The authorization rules: the decorator's arguments (README "Authorization rules").
+# The authorization rules: the decorator's arguments (docs/authorization.md).
 MFA_POLICY = "http://schemas.openid.net/pape/policies/2007/06/multi-factor"
 
 

@@ -76,8 +76,8 @@ class AdminView(APIView):
 
 
 class CalendarProxyView(APIView):
-    """The README's On-Behalf-Of view: exchange the caller's token, call the calendar API with the new one
-    (its test, in the README's "Testing your API", mocks that API next to the tenant)."""
+    """The On-Behalf-Of view of docs/token-exchange.md: exchange the caller's token, call the calendar API
+    with the new one (its test, in docs/testing.md, mocks that API next to the tenant)."""
 
     def get(self, request):
         result = get_api_client().get_token_on_behalf_of(request.auth.token, audience=settings.CALENDAR_API_AUDIENCE,

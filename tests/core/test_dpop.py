@@ -828,3 +828,24 @@ def test_verify_request_with_dpop_scheme_and_no_proof(api_client, token):
     with pytest.raises(InvalidRequestError) as caught:
         api_client.verify_request(headers={"authorization": f"DPoP {token}"}, http_method="GET", http_url=URL)
     assert (caught.value.get_status_code(), caught.value.get_error_code()) == (400, "invalid_request")
+
+
+def test_two_apis_accepting_one_token_each_consume_the_proof_once(auth0_tenant, dpop_key, proof_for):
+    # RFC 9449 §11.1: each resource server remembers the jti it has seen. A
+    # project serving two APIs whose token names both verifies the request once
+    # per API; a replay is refused by each.
+    other = "https://other-api.example.com"
+    token = auth0_tenant.mint_token(jkt=dpop_key.jkt, audience=[auth0_tenant.audience, other])
+    apis = [ApiClient(ApiClientOptions(domain=auth0_tenant.domain, audience=audience))
+            for audience in (auth0_tenant.audience, other)]
+    headers = {"Authorization": f"DPoP {token}", "DPoP": proof_for(access_token=token)}
+
+    def outcome(api):
+        try:
+            return api.verify_request(headers, "GET", URL)["sub"]
+        except InvalidDpopProofError as exc:
+            return exc.get_error_description()
+
+    assert [outcome(api) for api in apis + apis] == ["auth0|user-1", "auth0|user-1",
+                                                    "DPoP proof has been used before",
+                                                    "DPoP proof has been used before"]
