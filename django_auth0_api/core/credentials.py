@@ -105,12 +105,13 @@ def parse_credentials(authorization: list[str], dpop: list[str], options: ApiCli
         raise MissingAuthorizationError()
     if len(authorization) > 1:
         raise InvalidRequestError("Several Authorization header values")
-    scheme, bare = _read_authorization(authorization[0])
-    if scheme not in offered_schemes(options):
-        raise InvalidAuthSchemeError()
+    bare: Credentials | None = _AUTHORIZATIONS.get(authorization[0])
     if bare is None:
-        raise InvalidRequestError(f"{scheme} scheme needs exactly one token", scheme=scheme)
-    proofs = tuple(dpop) if options.dpop_enabled else ()
+        bare = _read_authorization(authorization[0], options)
+    elif bare.scheme not in offered_schemes(options):
+        raise InvalidAuthSchemeError()
+    scheme = bare.scheme
+    proofs = tuple(dpop) if dpop and options.dpop_enabled else ()
     if scheme == "DPoP":
         if not proofs or proofs == ("",):
             raise InvalidRequestError("DPoP scheme without a DPoP proof header", scheme=scheme)
@@ -124,28 +125,26 @@ def parse_credentials(authorization: list[str], dpop: list[str], options: ApiCli
 
 
 # Clients reuse their tokens: the same Authorization value comes back request
-# after request, and is split once. Only well-formed values of a scheme of
-# ours are kept, none longer than a token the verifier would take; the memo
-# is the process's, as what it holds depends on the value alone.
+# after request, and is split once. Only well-formed values are kept (a scheme
+# of ours, one token), and none over 4 KiB (an Auth0 access token is 1-2 KiB),
+# so the memo holds some 8 MiB at most whatever it is sent. It is the process's:
+# what it holds depends on the value alone, the scheme is checked against each
+# API's options on every read.
 _AUTHORIZATIONS = BoundedMemo(1024)
-_LONGEST_REMEMBERED = 8 * 1024
+_LONGEST_REMEMBERED = 4 * 1024
 
 
-def _read_authorization(value: str) -> tuple[str | None, Credentials | None]:
-    """(scheme, credentials without proof or certificate) of one Authorization
-    value: the scheme None when it is neither Bearer nor DPoP (in any case),
-    the credentials None unless there is exactly one token."""
-    known: Credentials | None = _AUTHORIZATIONS.get(value)
-    if known is not None:
-        return known.scheme, known
+def _read_authorization(value: str, options: ApiClientOptions) -> Credentials:
+    """The credentials (no proof, no certificate) of one Authorization value
+    not read before: a foreign scheme is refused first, then all but one token."""
     raw_scheme, _, token = value.partition(" ")
     scheme = _SCHEMES.get(raw_scheme.lower())
-    if scheme is None:
-        return None, None
+    if scheme not in offered_schemes(options):
+        raise InvalidAuthSchemeError()
     token = token.strip()
     if not token or len(token.split()) != 1:
-        return scheme, None
+        raise InvalidRequestError(f"{scheme} scheme needs exactly one token", scheme=scheme)
     credentials = Credentials(scheme, token)
     if len(value) <= _LONGEST_REMEMBERED:
         _AUTHORIZATIONS.put(value, credentials)
-    return scheme, credentials
+    return credentials
