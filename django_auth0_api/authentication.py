@@ -1,4 +1,4 @@
-"""`Auth0Authentication`: the DRF authentication class (README "DRF")."""
+"""`Auth0Authentication`: the DRF authentication class (docs/faces/drf.md)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 
 def drf_detail(description: str, code: str | None) -> dict[str, str] | str:
-    """DRF's `{"detail"}`, plus the README table's `error` code when there is one."""
+    """DRF's `{"detail"}`, plus the `error` code of docs/statuses.md when there is one."""
     return {"detail": description, "error": code} if code else description
 
 

@@ -49,7 +49,7 @@ _USERS = "_auth0_users"
 _MISSING: Any = object()  # a sentinel, which mypy cannot narrow by identity
 
 
-# -- a broken AUTH0_API: loud but contained (README "A broken AUTH0_API in production") ----------------
+# -- a broken AUTH0_API: loud but contained (docs/deployment.md, "A broken AUTH0_API in production") ------
 
 class MisconfiguredError(BaseAuthError):
     """AUTH0_API cannot be used: the request had credentials, so it is this
@@ -192,8 +192,8 @@ def _refused(client: ApiClient, exc: BaseAuthError, start: float | None, http_re
     """The outcome of a request whose verification raised `exc` (sync and async alike)."""
     if isinstance(exc, (MissingAuthorizationError, InvalidAuthSchemeError)):
         return None  # no credentials of ours: other code may authenticate the request
-    if isinstance(exc, ConfigurationError):  # e.g. a DOMAINS resolver that failed
-        return configuration_failure(exc)
+    if isinstance(exc, ConfigurationError):  # e.g. a DOMAINS resolver that failed: a 500, refused all the same
+        exc = configuration_failure(exc).with_scheme(exc.scheme)
     signals.refused(client, exc, start, http_request)
     return exc
 
@@ -285,7 +285,7 @@ def challenge_scopes(request: HttpRequest, error: BaseAuthError | None = None, v
                      client: ApiClient | None = None) -> tuple[str, ...]:
     """The scopes a 401 on this request names: those of `view`, of the DRF view
     handling it, or of the view its URL resolves to. Only with `RESOURCE` set
-    (the README, "MCP servers"), and only for an answer with a challenge."""
+    (docs/mcp.md), and only for an answer with a challenge."""
     # The status first: a configuration error's settings may make no client at all.
     if error is not None and error.get_status_code() not in (400, 401, 403):
         return ()
@@ -324,7 +324,7 @@ def headers_of(error: BaseAuthError, client: ApiClient | None = None, scopes: Se
 
 
 def error_body(error: BaseAuthError) -> dict[str, str]:
-    """`{"error", "error_description"}` as the README's status table says:
+    """`{"error", "error_description"}` as the table of docs/statuses.md says:
     `error` is the table's code, absent where it has none (no credentials)."""
     code = error.get_error_code() or ("temporarily_unavailable" if error.get_status_code() == 503 else None)
     body = {"error": code} if code else {}
@@ -333,8 +333,8 @@ def error_body(error: BaseAuthError) -> dict[str, str]:
 
 
 def error_response(error: BaseAuthError, client: ApiClient | None = None, scopes: Sequence[str] = ()) -> JsonResponse:
-    """The body of `error_body` with the status and headers of the README's
-    "Statuses and challenges"; `scopes` are the view's."""
+    """The body of `error_body` with the status and headers of
+    docs/statuses.md; `scopes` are the view's."""
     if isinstance(error, ConfigurationError):  # its text is for the log, not the client
         error = configuration_failure(error)
     response = JsonResponse(error_body(error), status=error.get_status_code())
@@ -364,7 +364,7 @@ def exchange_failure_response(exc: ApiError) -> JsonResponse:
 
 
 def authenticate(request: HttpRequest, client: ApiClient | None = None) -> VerifiedToken | None:
-    """What `request` verified to (README "What a request verified to"): its
+    """What `request` verified to (docs/faces/drf.md, "What a request verified to"): its
     `VerifiedToken`, or None without credentials; raises the `BaseAuthError`
     of bad ones. Once per request and client, whichever face asked first (the
     middleware, DRF, the decorator, ninja), so a DPoP proof is consumed once:

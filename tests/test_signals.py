@@ -240,3 +240,15 @@ def test_an_error_answered_500_is_a_server_error():
 
 def test_reason_codes_are_label_safe():
     assert [r for r in REASONS if not re.fullmatch(r"[a-z_]+", r)] == []
+
+
+def test_a_domains_resolver_that_raises_is_refused_as_a_server_error(auth0_tenant, client, settings):
+    # A 500 for a failed project hook is a refusal too: receivers see it with its reason.
+    def resolver(context):
+        raise RuntimeError("the tenant directory is down")
+
+    settings.AUTH0_API = auth0_tenant.settings(DOMAIN=None, DOMAINS=resolver, CLIENT_ID=None)
+    with listening(signals.token_refused) as sent:
+        assert client.get("/plain/me", **bearer(auth0_tenant.mint_token())).status_code == 500
+    assert [without(kwargs, "client", "duration", "request") for _, kwargs in sent] == [
+        {"scheme": "Bearer", "reason": "server_error", "status": 500, "error": "server_error"}]
