@@ -174,7 +174,7 @@ class ApiClient:
 
     @staticmethod
     def _bearer(credentials: Credentials, claims: Mapping[str, Any]) -> VerifiedToken:
-        if bound_key_of(claims) is not None:
+        if "cnf" in claims and bound_key_of(claims) is not None:
             raise VerifyAccessTokenError("DPoP-bound token sent as a Bearer token")
         if credentials.proofs:
             raise InvalidRequestError("DPoP proof sent with an unbound Bearer token")

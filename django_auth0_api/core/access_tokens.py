@@ -61,6 +61,7 @@ class AccessTokenVerifier:
         # Normalized by the options: a non-empty tuple, and (name, accepted values) pairs.
         self._audiences = cast("tuple[str, ...]", options.audience)
         self._required_values = cast("tuple[tuple[str, tuple[Any, ...]], ...]", options.required_claim_values)
+        self._fixed_issuers = options.domains is None or isinstance(options.domains, tuple)
         self._issuers: dict[str, IssuerDocuments] = {}
         self._issuers_lock = threading.Lock()
         # `cache_max_entries` bounds each memo of this client (upstream's knob).
@@ -78,6 +79,11 @@ class AccessTokenVerifier:
     # -- entry point ------------------------------------------------------
     def verify(self, token: object, context: Context | None = None) -> dict[str, Any]:
         """The verified claims of `token`, or `VerifyAccessTokenError`."""
+        # A token verified before, first: what a warm request is (the memo holds
+        # only strings that passed every check below).
+        hit = self._verified.get(token) if type(token) is str else None
+        if hit is not None and self._still_valid(hit, context):
+            return hit
         return self._verify(token, context, self._key)
 
     def verify_offline(self, token: object, context: Context | None = None) -> dict[str, Any] | None:
@@ -134,7 +140,9 @@ class AccessTokenVerifier:
         return (
             now < claims["exp"] + leeway
             and (nbf is None or nbf <= now + leeway)
-            and self._issuer_allowed(claims["iss"], context)
+            # A fixed DOMAIN or DOMAINS accepted the issuer when the token was
+            # verified, and these options never change; a resolver is asked again.
+            and (self._fixed_issuers or self._issuer_allowed(claims["iss"], context))
         )
 
     def _key(self, issuer: str, kid: str, alg: str) -> object:
