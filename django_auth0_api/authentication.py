@@ -87,8 +87,8 @@ def as_drf_exception(error: BaseAuthError, client: ApiClient | None = None,
 def client_of_view(request: Request, default: ApiClient | None = None) -> ApiClient:
     """The view's `api_client` attribute when it has one, else `default`, else
     the settings' client."""
-    context = getattr(request, "parser_context", None) or {}
-    client = getattr(context.get("view"), "api_client", None)
+    context = getattr(request, "parser_context", None)
+    client = getattr(context.get("view"), "api_client", None) if context else None
     return client or default or face_client()
 
 
@@ -106,7 +106,12 @@ class Auth0Authentication(BaseAuthentication):
         return user_for(request, token, self.get_api_client(request))
 
     def authenticate(self, request: Request) -> tuple[object, VerifiedToken] | None:
-        client = self.get_api_client(request)  # face_client(): a stand-in while AUTH0_API is broken
+        # The default steps written out (this runs on every request), unless a
+        # subclass or the instance sets its own.
+        if getattr(self.get_api_client, "__func__", None) is _default_get_api_client:
+            client = client_of_view(request, self.api_client)
+        else:
+            client = self.get_api_client(request)
         try:
             token = authenticate_request(request, client)
         except BaseAuthError as error:
@@ -114,7 +119,7 @@ class Auth0Authentication(BaseAuthentication):
         if token is None:
             return None  # no credentials or another scheme: other classes may run
         if getattr(self.get_user, "__func__", None) is _default_get_user:
-            return user_for(request, token, client), token  # what it does, without looking up the client again
+            return user_for(request, token, client), token  # without looking up the client again
         return self.get_user(request, token), token
 
     def authenticate_header(self, request: Request) -> str | None:
@@ -128,4 +133,5 @@ class Auth0Authentication(BaseAuthentication):
         return client.challenge(failure, scopes)
 
 
+_default_get_api_client = Auth0Authentication.get_api_client
 _default_get_user = Auth0Authentication.get_user

@@ -25,7 +25,7 @@ from .errors import (
     VerifyAccessTokenError,
 )
 from .options import ApiClientOptions
-from .verified_token import VerifiedToken
+from .verified_token import VerifiedToken, verified_token
 
 if TYPE_CHECKING:
     from .exchange.grants import TokenExchanger
@@ -133,17 +133,20 @@ class ApiClient:
         scheme = credentials.scheme
         try:
             claims = self.token_verifier.verify(credentials.token, context)
+            bound = "cnf" in claims
             # Before the proof: a token presented without its certificate must not consume one.
-            if "cnf" in claims or self.certificates.required:
+            if bound or self.certificates.required:
                 self.certificates.check(claims, credentials.certificate)
             if scheme == "Bearer":
-                return self._bearer(credentials, claims)
+                if bound or credentials.proofs:  # (the checks of `_bearer`, the common case written out)
+                    return self._bearer(credentials, claims)
+                return verified_token(credentials.token, claims, scheme)
             proof, method, url, jkt = self._proof_inputs(claims, credentials, http_method, http_url)
             proof_claims = self.dpop_verifier.verify(proof, credentials.token, method, url, jkt)
         except BaseAuthError as exc:
             exc.with_scheme(scheme).answered_by(self.challenge)
             raise
-        return VerifiedToken(credentials.token, claims, scheme, proof_claims)
+        return verified_token(credentials.token, claims, scheme, proof_claims)
 
     async def aauthenticate_credentials(
         self,
@@ -170,15 +173,15 @@ class ApiClient:
         except BaseAuthError as exc:
             exc.with_scheme(scheme).answered_by(self.challenge)
             raise
-        return VerifiedToken(credentials.token, claims, scheme, proof_claims)
+        return verified_token(credentials.token, claims, scheme, proof_claims)
 
     @staticmethod
-    def _bearer(credentials: Credentials, claims: Mapping[str, Any]) -> VerifiedToken:
+    def _bearer(credentials: Credentials, claims: dict[str, Any]) -> VerifiedToken:
         if "cnf" in claims and bound_key_of(claims) is not None:
             raise VerifyAccessTokenError("DPoP-bound token sent as a Bearer token")
         if credentials.proofs:
             raise InvalidRequestError("DPoP proof sent with an unbound Bearer token")
-        return VerifiedToken(credentials.token, claims, credentials.scheme)
+        return verified_token(credentials.token, claims, credentials.scheme)
 
     @staticmethod
     def _proof_inputs(claims: Mapping[str, Any], credentials: Credentials, http_method: str | None,

@@ -133,3 +133,18 @@ _set_claims = _slot_setter("_claims")
 _set_proof_claims = _slot_setter("_proof_claims")
 _set_claims_view = _slot_setter("_claims_view")
 _set_proof_view = _slot_setter("_proof_view")
+
+
+def verified_token(token: str, claims: dict[str, Any], scheme: str,
+                   proof_claims: dict[str, Any] | None = None) -> VerifiedToken:
+    """The `VerifiedToken` of claims this library verified: kept as they are,
+    not copied (the verified-token cache never changes them, and a proof's
+    claims are the request's own). Made once per request."""
+    made: VerifiedToken = object.__new__(VerifiedToken)
+    _set_token(made, token)
+    _set_scheme(made, scheme)
+    _set_claims(made, claims)
+    _set_proof_claims(made, proof_claims)
+    _set_claims_view(made, None)
+    _set_proof_view(made, None)
+    return made

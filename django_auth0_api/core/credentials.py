@@ -97,6 +97,21 @@ def read_credentials(headers: Headers | None, options: ApiClientOptions) -> Cred
     return parse_credentials(found["authorization"], found["dpop"], options, found[certificate_header.lower()])
 
 
+def parse_header_values(authorization: str | None, dpop: str | None, options: ApiClientOptions,
+                        certificate: str | None = None) -> Credentials:
+    """`parse_credentials` of one value (or None) per header, as a WSGI or ASGI
+    server hands them over. The request of nearly every call (a Bearer token
+    sent before, no proof, no certificate) is answered from the memo of
+    Authorization values without splitting anything."""
+    if dpop is None and certificate is None:
+        bare: Credentials | None = _AUTHORIZATIONS.get(authorization)
+        if bare is not None and bare.scheme == "Bearer":
+            if "Bearer" not in offered_schemes(options):
+                raise InvalidAuthSchemeError()
+            return bare
+    return parse_credentials(split_header(authorization), split_header(dpop), options, split_header(certificate))
+
+
 def parse_credentials(authorization: list[str], dpop: list[str], options: ApiClientOptions,
                       certificates: Sequence[str] = ()) -> Credentials:
     """The credentials in the values of the Authorization and DPoP headers,
@@ -120,7 +135,7 @@ def parse_credentials(authorization: list[str], dpop: list[str], options: ApiCli
     # A proxy that overwrites the header sends one value: several cannot be told apart.
     certificate = certificates[0] if len(certificates) == 1 and certificates[0] else None
     if proofs or certificate is not None:
-        return bare._replace(proofs=proofs, certificate=certificate)
+        return Credentials(scheme, bare.token, proofs, certificate)  # (`_replace` is several times dearer)
     return bare
 
 

@@ -82,14 +82,18 @@ class DpopVerifier:
         # remembers its jti): two APIs of one project that both accept the
         # token each consume it once, the same API in every worker only once.
         self._replay_scope = json.dumps(options.audience)  # no raw NUL in it: see the key below
+        self._replay_cache = SharedCache(options.cache_alias)
+        # A proof is refused by its iat once older than the offset (or, from
+        # the future, after the leeway): remembering it that long suffices.
+        self._replay_window = int(options.dpop_iat_offset + options.dpop_iat_leeway) + 1
 
     def verify(self, proof: str, access_token: str, http_method: str, http_url: str,
                expected_jkt: str | None) -> dict[str, Any]:
         """The proof's claims; binding to `expected_jkt` checked when given."""
         claims, replay_key = self._check(proof, access_token, http_method, http_url, expected_jkt)
         if replay_key is not None:
-            self._settle_replay(*SharedCache(self.options.cache_alias).add_since(
-                replay_key, 1, self._replay_window(), replay_watermark_key()), claims["iat"])
+            self._settle_replay(*self._replay_cache.add_since(
+                replay_key, 1, self._replay_window, replay_watermark_key()), claims["iat"])
         return claims
 
     async def averify(self, proof: str, access_token: str, http_method: str, http_url: str,
@@ -98,8 +102,8 @@ class DpopVerifier:
         cache round trip) through Django's async cache API."""
         claims, replay_key = self._check(proof, access_token, http_method, http_url, expected_jkt)
         if replay_key is not None:
-            self._settle_replay(*await SharedCache(self.options.cache_alias).aadd_since(
-                replay_key, 1, self._replay_window(), replay_watermark_key()), claims["iat"])
+            self._settle_replay(*await self._replay_cache.aadd_since(
+                replay_key, 1, self._replay_window, replay_watermark_key()), claims["iat"])
         return claims
 
     def _check(self, proof: str, access_token: str, http_method: str, http_url: str,
@@ -186,11 +190,6 @@ class DpopVerifier:
             ath = jws.sha256_b64(access_token)
             self._token_hashes.put(access_token, ath)
         return ath
-
-    def _replay_window(self) -> int:
-        # A proof is refused by its iat once older than the offset (or, from
-        # the future, after the leeway): remembering it that long suffices.
-        return int(self.options.dpop_iat_offset + self.options.dpop_iat_leeway) + 1
 
     def _settle_replay(self, first: bool | None, since: int | None, iat: float) -> None:
         # cache.add is atomic on every real backend: of two workers that see

@@ -39,7 +39,7 @@ _MISSING = object()
 # (fail closed), which `MAX_ENTRIES` sized for the window avoids (docs/deployment.md).
 WATERMARK_RECHECK = 1.0
 _watermarks_lock = threading.Lock()
-_watermarks: dict[tuple[int, str, str], tuple[int, float]] = {}
+_watermarks: dict[tuple[str, str], tuple[int, float]] = {}
 
 # A generation inside the prefix: the test kit starts a new one for each test,
 # so a test sees none of the library's earlier state and the project's own
@@ -91,7 +91,22 @@ def _record(alias: str, key: str) -> None:
 # After a call fails, the process leaves the cache alone this long: a stalled
 # server costs each process one client timeout a second, not one per call.
 OUTAGE_HOLD = 1.0
-_down_until: dict[tuple[int, str], float] = {}
+_down_until: dict[str, float] = {}
+# LocMem backends by alias (see `SharedCache.backend`).
+_process_backends: dict[str, LocMemCache] = {}
+
+
+def _forget_what_the_parent_learnt() -> None:
+    # A forked worker learns about the cache for itself: its parent's outage
+    # and watermarks were observations of another process (and a lock some
+    # thread of the parent held at the fork would stay held here).
+    global _watermarks_lock
+    _watermarks_lock = threading.Lock()
+    _down_until.clear()
+    _watermarks.clear()
+
+
+os.register_at_fork(after_in_child=_forget_what_the_parent_learnt)
 
 
 @receiver(setting_changed)
@@ -99,6 +114,7 @@ def _on_caches_changed(*, setting: str, **kwargs: Any) -> None:
     # What this process learnt about a cache (down, its watermark) was about
     # the servers of the old setting.
     if setting == "CACHES":
+        _process_backends.clear()
         _down_until.clear()
         with _watermarks_lock:
             _watermarks.clear()
@@ -112,12 +128,21 @@ class SharedCache:
 
     @property
     def backend(self) -> Any:
-        # Looked up on every call: Django's `caches` is per thread, and a
-        # changed CACHES setting must take effect.
-        return caches[self.alias]
+        # Django's `caches` is per thread (and per async context), and looked
+        # up on every call: a client of Memcached or Redis may not be shared.
+        # A LocMem backend is a view of the process's own dicts under their own
+        # lock, whichever object reads them: one serves every thread, and saves
+        # the per-context lookup (a few microseconds) on each DPoP proof.
+        shared = _process_backends.get(self.alias)
+        if shared is not None:
+            return shared
+        backend = caches[self.alias]
+        if type(backend) is LocMemCache:
+            _process_backends[self.alias] = backend
+        return backend
 
     def _down(self) -> bool:
-        until = _down_until.get((os.getpid(), self.alias))
+        until = _down_until.get(self.alias)
         return until is not None and time.monotonic() < until
 
     def _failed(self, what: str, exc: BaseException | None = None) -> None:
@@ -125,7 +150,7 @@ class SharedCache:
         error = type(exc).__name__ if exc else "the cache did not store it"
         logger.warning("auth0: cache %s failed (alias=%s, error=%s)", what, self.alias, error,
                        extra={"event": "cache_failed", "alias": self.alias, "operation": what, "error": error})
-        _down_until[(os.getpid(), self.alias)] = time.monotonic() + OUTAGE_HOLD
+        _down_until[self.alias] = time.monotonic() + OUTAGE_HOLD
 
     def get(self, key: str, default: Any = None) -> Any:
         return self._get(self.backend, key, default)
@@ -218,7 +243,7 @@ class SharedCache:
                 return None, None
             return self._redis_add_since(backend, key, value, timeout, watermark_key)
         added = self._add(backend, key, value, timeout)
-        slot = (os.getpid(), self.alias, watermark_key)
+        slot = (self.alias, watermark_key)
         if added is None:
             with _watermarks_lock:
                 _watermarks.pop(slot, None)  # the cache may come back empty

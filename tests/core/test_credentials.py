@@ -2,7 +2,13 @@
 
 import pytest
 
-from django_auth0_api.core.credentials import _AUTHORIZATIONS, header_values, read_credentials, split_header
+from django_auth0_api.core.credentials import (
+    _AUTHORIZATIONS,
+    header_values,
+    parse_header_values,
+    read_credentials,
+    split_header,
+)
 from django_auth0_api.errors import (
     InvalidAuthSchemeError,
     InvalidDpopProofError,
@@ -237,3 +243,36 @@ def test_a_remembered_dpop_value_still_needs_exactly_one_proof():
         read_credentials({"Authorization": "DPoP once", "DPoP": "p1, p2"}, ALLOWED)
     with pytest.raises(InvalidRequestError):
         read_credentials({"Authorization": "DPoP once", "DPoP": ""}, ALLOWED)
+
+
+# -- one value per header (request.META) ------------------------------------------------------------
+
+def test_header_values_read_as_a_server_hands_them_over():
+    assert parse_header_values(" Bearer abc ", None, ALLOWED) == ("Bearer", "abc", (), None)
+    assert parse_header_values("DPoP abc", "proof", ALLOWED) == ("DPoP", "abc", ("proof",), None)
+    assert parse_header_values("Bearer abc", None, MTLS, "PEM") == ("Bearer", "abc", (), "PEM")
+
+
+@pytest.mark.parametrize(("authorization", "error"), [
+    (None, MissingAuthorizationError), ("", MissingAuthorizationError), ("Bearer a, Bearer b", InvalidRequestError)])
+def test_header_values_refuse_as_the_lists_do(authorization, error):
+    with pytest.raises(error):
+        parse_header_values(authorization, None, ALLOWED)
+
+
+def test_a_remembered_bearer_value_is_refused_by_an_api_that_requires_dpop():
+    assert parse_header_values("Bearer known", None, ALLOWED).token == "known"  # now remembered
+    with pytest.raises(InvalidAuthSchemeError):
+        parse_header_values("Bearer known", None, REQUIRED)
+
+
+def test_a_remembered_bearer_value_keeps_the_requests_proof_and_certificate():
+    parse_header_values("Bearer kept", None, ALLOWED)
+    assert (parse_header_values("Bearer kept", "proof", ALLOWED).proofs,
+            parse_header_values("Bearer kept", None, MTLS, "PEM").certificate) == (("proof",), "PEM")
+
+
+def test_a_remembered_dpop_value_without_its_proof_is_invalid_request():
+    parse_header_values("DPoP twice", "proof", ALLOWED)
+    with pytest.raises(InvalidRequestError):
+        parse_header_values("DPoP twice", None, ALLOWED)

@@ -35,7 +35,7 @@ def test_b64decode_refuses_padding_standard_alphabet_and_bad_lengths(segment):
 
 
 B64_SEGMENTS = ["", "-_8", "AQAB", "AQA", "AQ", "A", "-_8=", "+/8", "ab cd", "abcde", "é", "AQ\n", "AQ==", "=AQ",
-                "A\x00B", "Zm9v" * 100]
+                "A\x00B", "Zm9v" * 100, "AQ*", "A*", "****", "AB=C", "AR", "AQB", "-" * 5, "_" * 6]
 
 
 @pytest.mark.parametrize("segment", B64_SEGMENTS)
@@ -173,7 +173,8 @@ def test_sign_then_verify_signature_round_trip_es256():
 
 SIGNING_KEYS = {
     "RS256": lambda: rsa_key(0), "RS384": lambda: rsa_key(0), "RS512": lambda: rsa_key(0),
-    "PS256": lambda: rsa_key(0), "ES256": lambda: ec.generate_private_key(ec.SECP256R1()),
+    "PS256": lambda: rsa_key(0), "PS384": lambda: rsa_key(0), "PS512": lambda: rsa_key(0),
+    "ES256": lambda: ec.generate_private_key(ec.SECP256R1()),
     "ES384": lambda: ec.generate_private_key(ec.SECP384R1()), "ES512": lambda: ec.generate_private_key(ec.SECP521R1()),
     "EdDSA": ed25519.Ed25519PrivateKey.generate,
 }
@@ -198,6 +199,16 @@ def test_verify_signature_refuses_an_ecdsa_signature_of_the_wrong_length(alg):
     der = private.sign(f"{header}.{payload}".encode(), ec.ECDSA(jws._ECDSA[alg][0].algorithm))
     assert [jws.verify_signature(alg, private.public_key(), f"{header}.{payload}".encode(), bad)
             for bad in (raw[:-1], raw + b"\x00", der)] == [False, False, False]
+
+
+@pytest.mark.parametrize(("signed_as", "checked_as"), [("RS256", "PS256"), ("PS256", "RS256"), ("RS256", "RS384"),
+                                                       ("PS512", "PS384")])
+def test_verify_signature_refuses_an_rsa_signature_of_another_algorithm(signed_as, checked_as):
+    # The padding and the hash are the algorithm's own (RFC 7518 §3.3, §3.5).
+    private = rsa_key(0)
+    header, payload, signature = jws.split(jws.sign(signed_as, private, {"alg": signed_as}, {"a": 1}))
+    assert jws.verify_signature(checked_as, private.public_key(), f"{header}.{payload}".encode(),
+                                jws.b64decode(signature)) is False
 
 
 def test_verify_signature_is_false_for_another_input():

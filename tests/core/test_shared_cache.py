@@ -7,12 +7,15 @@ Each server here is this module's own (tests/conftest.py's session servers are n
 
 from __future__ import annotations
 
+import os
 import tempfile
+import threading
 import time
 from contextlib import ExitStack
 
 import pytest
 from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 
 from django_auth0_api.client import ApiClient
 from django_auth0_api.core import shared_cache
@@ -164,6 +167,69 @@ def test_locmem_tells_already_there(settings):
     caches[ALIAS].clear()
     cache = SharedCache(ALIAS)
     assert (cache.add("auth0_api:test:k", 1, 30), cache.add("auth0_api:test:k", 1, 30)) == (True, False)
+
+
+# -- which backend object, in which thread or process ---------------------------------------------
+
+LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
+
+
+def test_one_locmem_backend_serves_every_thread(settings):
+    # Its dicts and lock are the process's whichever object reads them (docs/deployment.md).
+    settings.CACHES = {"default": {"BACKEND": LOCMEM}, ALIAS: {"BACKEND": LOCMEM, "LOCATION": "threads"}}
+    seen = []
+    workers = [threading.Thread(target=lambda: seen.append(SharedCache(ALIAS).backend)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+        worker.join()
+    assert (seen[0] is seen[1], seen[0] is SharedCache(ALIAS).backend) == (True, True)
+
+
+class ThreadOwnCache(LocMemCache):
+    """A LocMem cache that Django, as for Memcached or Redis clients, makes per thread."""
+
+
+def test_another_backend_is_still_looked_up_per_thread(settings):
+    settings.CACHES = {"default": {"BACKEND": LOCMEM},
+                       ALIAS: {"BACKEND": f"{__name__}.ThreadOwnCache", "LOCATION": "own"}}
+    seen = []
+    worker = threading.Thread(target=lambda: seen.append(SharedCache(ALIAS).backend))
+    worker.start()
+    worker.join()
+    assert (seen[0] is SharedCache(ALIAS).backend, SharedCache(ALIAS).backend is caches[ALIAS]) == (False, True)
+
+
+def test_a_changed_caches_setting_takes_effect_at_once(settings):
+    settings.CACHES = {"default": {"BACKEND": LOCMEM}, ALIAS: {"BACKEND": LOCMEM, "LOCATION": "before"}}
+    SharedCache(ALIAS).set("auth0_api:test:where", "before", 30)
+    settings.CACHES = {"default": {"BACKEND": LOCMEM}, ALIAS: {"BACKEND": LOCMEM, "LOCATION": "after"}}
+    SharedCache(ALIAS).set("auth0_api:test:where", "after", 30)
+    assert (LocMemCache("before", {}).get("auth0_api:test:where"),
+            LocMemCache("after", {}).get("auth0_api:test:where")) == ("before", "after")
+
+
+class FailsInOneProcess(LocMemCache):
+    """Down for the process that set `down_in` (the parent), up in its children."""
+
+    down_in: int | None = None
+
+    def add(self, *args, **kwargs):
+        if os.getpid() == FailsInOneProcess.down_in:
+            raise ConnectionError("down")
+        return super().add(*args, **kwargs)
+
+
+def test_a_forked_worker_does_not_inherit_its_parents_outage(settings):
+    settings.CACHES = {"default": {"BACKEND": LOCMEM},
+                       ALIAS: {"BACKEND": f"{__name__}.FailsInOneProcess", "LOCATION": "fork"}}
+    FailsInOneProcess.down_in = os.getpid()
+    cache = SharedCache(ALIAS)
+    assert (cache.add("auth0_api:test:a", 1, 30), cache.add("auth0_api:test:b", 1, 30)) == (None, None)  # held off
+    child = os.fork()
+    if child == 0:  # the child: the cache is up for it, and it does not wait out the parent's hold
+        os._exit(0 if cache.add("auth0_api:test:c", 1, 30) is True else 1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
 
 
 # -- a store that forgets -----------------------------------------------------------------------------
