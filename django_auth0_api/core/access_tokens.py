@@ -9,6 +9,7 @@ checked again on every hit.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -35,6 +36,8 @@ MAX_TOKEN_LENGTH = 8 * 1024
 ACCEPTED_TYP = frozenset({"jwt", "at+jwt", "application/at+jwt"})
 VERIFIED_CACHE_SIZE = 4096
 _HEADER_CACHE_SIZE = 256
+_LARGEST_TIME = int(sys.float_info.max)  # as `is_numeric_date`: an int that still adds to a float
+_MISSING = object()
 
 logger = logging.getLogger("django_auth0_api.tokens")
 
@@ -101,23 +104,37 @@ class AccessTokenVerifier:
             return None
         if self._organization_named is not None:  # an ORGANIZATION callable may block too
             return None
+        hit = self._verified.get(token) if type(token) is str else None
+        if hit is not None and self._still_valid(hit, context):
+            return hit
         try:
             return self._verify(token, context, self._warm_key)
         except _WouldBlock:
             return None
 
     def _verify(self, token: object, context: Context | None, key_for: KeyLookup) -> dict[str, Any]:
+        """Verify `token` in full (the memo has been asked, and had no valid answer)."""
         if not isinstance(token, str) or not token:
             raise VerifyAccessTokenError("Access token is missing")
         if len(token) > MAX_TOKEN_LENGTH and (self._decrypter is None or len(token) > jwe.MAX_ENCRYPTED_TOKEN_LENGTH):
             raise VerifyAccessTokenError("Access token is too large")
-        hit = self._verified.get(token)
-        if hit is not None and self._still_valid(hit, context):
-            return hit
         # The cache holds the token as sent: an encrypted one is decrypted once.
         decrypter = self._decrypter
         signed = token if decrypter is None else self._signed_token(token, decrypter)
-        claims = self._verify_fully(signed, context, key_for)
+        try:
+            header_b64, payload_b64, signature_b64 = jws.split(signed)
+            alg, kid = self._header(header_b64)
+            claims = jws.decode_segment(payload_b64)
+            signature = jws.b64decode(signature_b64)
+        except jws.JWSError:
+            raise VerifyAccessTokenError("Access token is malformed") from None
+        issuer = claims.get("iss")
+        if not isinstance(issuer, str) or not self._issuer_allowed(issuer, context):
+            raise VerifyAccessTokenError("Issuer is not accepted")
+        key = key_for(issuer, kid, alg)
+        if not jws.verify_signature(alg, key, f"{header_b64}.{payload_b64}".encode("ascii"), signature):
+            raise VerifyAccessTokenError("Signature verification failed")
+        self._check_claims(claims)
         self._verified.put(token, claims)
         return claims
 
@@ -150,7 +167,8 @@ class AccessTokenVerifier:
         )
 
     def _key(self, issuer: str, kid: str, alg: str) -> object:
-        return self.documents_for(issuer).get_key(kid, alg)
+        documents = self._issuers.get(issuer) or self.documents_for(issuer)
+        return documents.get_key(kid, alg)
 
     def _warm_key(self, issuer: str, kid: str, alg: str) -> object:
         key = self.documents_for(issuer).warm_key(kid, alg)
@@ -173,23 +191,6 @@ class AccessTokenVerifier:
             # One sentence for every step: which one failed is nobody's business (RFC 7516 §11.5).
             raise VerifyAccessTokenError("Access token is invalid") from None
 
-    def _verify_fully(self, token: str, context: Context | None, key_for: KeyLookup) -> dict[str, Any]:
-        try:
-            header_b64, payload_b64, signature_b64 = jws.split(token)
-            alg, kid = self._header(header_b64)
-            claims = jws.decode_segment(payload_b64)
-            signature = jws.b64decode(signature_b64)
-        except jws.JWSError:
-            raise VerifyAccessTokenError("Access token is malformed") from None
-        issuer = claims.get("iss")
-        if not isinstance(issuer, str) or not self._issuer_allowed(issuer, context):
-            raise VerifyAccessTokenError("Issuer is not accepted")
-        key = key_for(issuer, kid, alg)
-        if not jws.verify_signature(alg, key, f"{header_b64}.{payload_b64}".encode("ascii"), signature):
-            raise VerifyAccessTokenError("Signature verification failed")
-        self._check_claims(claims)
-        return claims
-
     def _header(self, header_b64: str) -> tuple[str, str]:
         # Tokens of one tenant share a handful of headers: parse each once.
         known = self._headers.get(header_b64)
@@ -211,19 +212,23 @@ class AccessTokenVerifier:
     def _check_claims(self, claims: dict[str, Any]) -> None:
         options = self.options
         now, leeway = time.time(), options.leeway
-        if not audience_matches(claims.get("aud"), self._audiences):
+        aud = claims.get("aud")
+        # (A string `aud` and whole-second times, what nearly every token holds, checked in line.)
+        if not (aud in self._audiences if type(aud) is str else audience_matches(aud, self._audiences)):
             raise VerifyAccessTokenError("Audience is not accepted")
         exp = claims.get("exp")
-        if not is_numeric_date(exp):
+        if not (type(exp) is int and -_LARGEST_TIME <= exp <= _LARGEST_TIME or is_numeric_date(exp)):
             raise VerifyAccessTokenError("Expiration time is missing or malformed")
         if now >= exp + leeway:
             raise VerifyAccessTokenError("Token has expired")
         # RFC 9068 §2.2: `iat` is required in a JWT access token, as `exp` is.
-        if "iat" not in claims:
+        iat = claims.get("iat", _MISSING)
+        if iat is _MISSING:
             raise VerifyAccessTokenError("Issued-at time is missing")
         if "nbf" in claims:
             self._check_time(claims["nbf"], now + leeway, "nbf", "Token is not yet valid")
-        self._check_time(claims["iat"], now + leeway, "iat", "Token is issued in the future")
+        if not (type(iat) is int and -_LARGEST_TIME <= iat <= now + leeway):
+            self._check_time(iat, now + leeway, "iat", "Token is issued in the future")
         sub = claims.get("sub")
         if not isinstance(sub, str) or not sub:
             raise VerifyAccessTokenError("Subject is missing or malformed")

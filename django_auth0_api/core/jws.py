@@ -13,6 +13,7 @@ import hashlib
 import json
 import re
 import sys
+from collections.abc import Callable
 from typing import Any, TypeGuard
 
 from cryptography.hazmat.primitives import hashes
@@ -94,16 +95,18 @@ def _refuse_constant(name: str) -> Any:
 
 
 _DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+# The decoder's C scanner, called directly: `raw_decode` is a Python frame around it.
+_SCAN: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]  # set by __init__
 
 
 def parse_json_object(data: bytes | str) -> dict[str, Any]:
     try:
         text = data.decode("utf-8") if isinstance(data, bytes) else data
         # What a JWT holds (no whitespace around the object) in one scan; the
-        # decoder's full path (whitespace allowed) for anything else.
+        # decoder's full path (whitespace allowed, and its errors) for anything else.
         try:
-            value, end = _DECODER.raw_decode(text)
-        except ValueError:
+            value, end = _SCAN(text, 0)
+        except (StopIteration, ValueError):
             end = -1
         if end != len(text):
             value = _DECODER.decode(text)
