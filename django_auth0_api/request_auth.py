@@ -28,7 +28,7 @@ from .core.challenges import build_challenge
 from .core.credentials import parse_header_values
 from .errors import ApiError, BaseAuthError, ConfigurationError, InvalidAuthSchemeError, MissingAuthorizationError
 from .options import ApiClientOptions
-from .users import resolve_user
+from .users import TokenUser, resolve_user
 from .view_scopes import required_scopes, view_instance
 
 if TYPE_CHECKING:
@@ -191,7 +191,9 @@ def _verify(http_request: HttpRequest, client: ApiClient) -> Outcome:
                                                 context)
     except BaseAuthError as exc:
         return _refused(client, exc, start, http_request)
-    return _verified(client, token, start, http_request)
+    if start is not None:
+        signals.verified(client, token, start, http_request)
+    return token
 
 
 def _refused(client: ApiClient, exc: BaseAuthError, start: float | None, http_request: HttpRequest) -> Outcome:
@@ -202,12 +204,6 @@ def _refused(client: ApiClient, exc: BaseAuthError, start: float | None, http_re
         exc = configuration_failure(exc).with_scheme(exc.scheme)
     signals.refused(client, exc, start, http_request)
     return exc
-
-
-def _verified(client: ApiClient, token: VerifiedToken, start: float | None, http_request: HttpRequest) -> Outcome:
-    if start is not None:
-        signals.verified(client, token, start, http_request)
-    return token
 
 
 # -- configuration errors ---------------------------------------------------
@@ -247,13 +243,19 @@ async def _averify(http_request: HttpRequest, client: ApiClient) -> Outcome:
                                                        http_request.build_absolute_uri, context)
     except BaseAuthError as exc:
         return _refused(client, exc, start, http_request)
-    return _verified(client, token, start, http_request)
+    if start is not None:
+        signals.verified(client, token, start, http_request)
+    return token
 
 
 def user_for(request: HttpRequest, token: VerifiedToken, client: ApiClient | None = None) -> object:
     """The user of `token`, resolved once per request and client: with the
     middleware and the DRF class both installed, a `USER_RESOLVER` still runs once."""
     client = client or face_client()
+    if client.options.user_resolver is None:
+        # A TokenUser is the token's alone, and equal to any other of the same
+        # token: nothing to resolve once per request.
+        return TokenUser(token)
     kept = getattr(request, "_request", request).__dict__
     users = kept.get(_USERS)
     if users is None:

@@ -106,7 +106,7 @@ def parse_header_values(authorization: str | None, dpop: str | None, options: Ap
     if dpop is None and certificate is None:
         bare: Credentials | None = _AUTHORIZATIONS.get(authorization)
         if bare is not None and bare.scheme == "Bearer":
-            if "Bearer" not in offered_schemes(options):
+            if options.dpop_enabled and options.dpop_required:  # Bearer is not among `offered_schemes`
                 raise InvalidAuthSchemeError()
             return bare
     return parse_credentials(split_header(authorization), split_header(dpop), options, split_header(certificate))
