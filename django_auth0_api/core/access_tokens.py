@@ -123,7 +123,8 @@ class AccessTokenVerifier:
         signed = token if decrypter is None else self._signed_token(token, decrypter)
         try:
             header_b64, payload_b64, signature_b64 = jws.split(signed)
-            alg, kid = self._header(header_b64)
+            # Tokens of one tenant share a handful of headers: each is parsed once.
+            alg, kid = self._headers.get(header_b64) or self._header(header_b64)
             claims = jws.decode_segment(payload_b64)
             signature = jws.b64decode(signature_b64)
         except jws.JWSError:
@@ -192,10 +193,7 @@ class AccessTokenVerifier:
             raise VerifyAccessTokenError("Access token is invalid") from None
 
     def _header(self, header_b64: str) -> tuple[str, str]:
-        # Tokens of one tenant share a handful of headers: parse each once.
-        known = self._headers.get(header_b64)
-        if known is not None:
-            return known
+        """The (alg, kid) of a header not seen before, checked, and remembered."""
         header = jws.decode_segment(header_b64)
         alg, kid, typ = header.get("alg"), header.get("kid"), header.get("typ")
         if not jws.is_supported(alg) or alg not in self.options.algorithms:

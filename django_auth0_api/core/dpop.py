@@ -113,7 +113,8 @@ class DpopVerifier:
             raise _refuse("DPoP proof is missing or too large")
         try:
             header_b64, payload_b64, signature_b64 = jws.split(proof)
-            alg, key, jkt = self._header(header_b64)
+            # A client reuses its key, so its proofs share a header: each is parsed once.
+            alg, key, jkt = self._headers.get(header_b64) or self._header(header_b64)
             claims = jws.decode_segment(payload_b64)
             signature = jws.b64decode(signature_b64)
         except jws.JWSError:
@@ -137,9 +138,7 @@ class DpopVerifier:
         return claims, replay_key
 
     def _header(self, header_b64: str) -> tuple[str, object, str]:
-        known = self._headers.get(header_b64)
-        if known is not None:
-            return known
+        """The (alg, key, thumbprint) of a proof header not seen before, checked, and remembered."""
         header = jws.decode_segment(header_b64)
         typ, alg, jwk = header.get("typ"), header.get("alg"), header.get("jwk")
         # Media types compare case-insensitively (RFC 7515 §4.1.9).
