@@ -133,12 +133,9 @@ class ApiClient:
         scheme = credentials.scheme
         try:
             claims = self.token_verifier.verify(credentials.token, context)
-            bound = "cnf" in claims
-            # Before the proof: a token presented without its certificate must not consume one.
-            if bound or self.certificates.required:
-                self.certificates.check(claims, credentials.certificate)
+            self._check_certificate(claims, credentials)
             if scheme == "Bearer":
-                if bound or credentials.proofs:  # (the checks of `_bearer`, the common case written out)
+                if "cnf" in claims or credentials.proofs:  # (the checks of `_bearer`, the common case written out)
                     return self._bearer(credentials, claims)
                 return verified_token(credentials.token, claims, scheme)
             proof, method, url, jkt = self._proof_inputs(claims, credentials, http_method, http_url)
@@ -166,6 +163,7 @@ class ApiClient:
             if claims is None:
                 blocking = sync_to_async(self.authenticate_credentials, thread_sensitive=False)
                 return await blocking(credentials, http_method, http_url, context)
+            self._check_certificate(claims, credentials)
             if scheme == "Bearer":
                 return self._bearer(credentials, claims)
             proof, method, url, jkt = self._proof_inputs(claims, credentials, http_method, http_url)
@@ -174,6 +172,14 @@ class ApiClient:
             exc.with_scheme(scheme).answered_by(self.challenge)
             raise
         return verified_token(credentials.token, claims, scheme, proof_claims)
+
+    def _check_certificate(self, claims: dict[str, Any], credentials: Credentials) -> None:
+        """RFC 8705 §3: a certificate-bound token is accepted with its certificate
+        only, and with `MTLS_REQUIRED` no other token is. Checked before the
+        proof: a token presented without its certificate must not consume one."""
+        # (`cnf` is an object: the verifier refuses any other.)
+        if "cnf" in claims and "x5t#S256" in claims["cnf"] or self.certificates.required:
+            self.certificates.check(claims, credentials.certificate)
 
     @staticmethod
     def _bearer(credentials: Credentials, claims: dict[str, Any]) -> VerifiedToken:

@@ -8,8 +8,9 @@ Requests go through the test project: `/api/binding` (DRF) and `/plain/binding`
 from __future__ import annotations
 
 import pytest
+from helpers import aget
 
-from django_auth0_api import ApiClient, ApiClientOptions
+from django_auth0_api import ApiClient, ApiClientOptions, get_api_client
 from django_auth0_api.core import mtls
 from django_auth0_api.errors import ConfigurationError, VerifyAccessTokenError
 from django_auth0_api.testing import ClientCertificate
@@ -116,6 +117,42 @@ def test_an_unbound_token_passes_with_or_without_a_certificate(mtls_settings, cl
     for certificate in (None, client_certificate.header_value):
         response = get(client, token, certificate)
         assert (response.status_code, response.json()["x5t_s256"]) == (200, None)
+
+
+# -- the async faces (Django's ASGI handler: the async middleware, `auth0_required`, adrf) ---------------
+
+ASYNC_PATHS = ["/async/me", "/async/class-me", "/adrf/me"]
+
+
+@pytest.fixture
+def warm_keys(auth0_tenant):
+    """The signing keys fetched already: an async face then verifies on the event loop."""
+    get_api_client().verify_access_token(auth0_tenant.mint_token())
+
+
+@pytest.mark.parametrize("path", ASYNC_PATHS)
+def test_an_async_view_refuses_a_bound_token_without_its_certificate(mtls_settings, warm_keys, async_client,
+                                                                     bound_token, path):
+    response = aget(async_client, path, Authorization=f"Bearer {bound_token}")
+    assert_invalid_token(response, MISMATCH)
+
+
+@pytest.mark.parametrize("path", ASYNC_PATHS)
+def test_an_async_view_accepts_a_bound_token_with_its_certificate(mtls_settings, warm_keys, async_client, bound_token,
+                                                                  client_certificate, path):
+    response = aget(async_client, path, Authorization=f"Bearer {bound_token}",
+                    **{HEADER: client_certificate.header_value})
+    assert (response.status_code, response.json()["sub"]) == (200, "auth0|user-1")
+
+
+@pytest.mark.parametrize("path", ASYNC_PATHS)
+def test_an_async_view_with_mtls_required_refuses_an_unbound_token(settings, async_client, auth0_tenant,
+                                                                   client_certificate, path):
+    settings.AUTH0_API = auth0_tenant.settings(MTLS_CLIENT_CERT_HEADER=HEADER, MTLS_REQUIRED=True)
+    get_api_client().verify_access_token(auth0_tenant.mint_token(x5t_s256=client_certificate.x5t_s256))  # warm keys
+    response = aget(async_client, path, Authorization=f"Bearer {auth0_tenant.mint_token()}",
+                    **{HEADER: client_certificate.header_value})
+    assert_invalid_token(response, "Access token is not certificate-bound")
 
 
 # -- MTLS_REQUIRED --------------------------------------------------------------------------------------------
