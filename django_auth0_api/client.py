@@ -133,7 +133,8 @@ class ApiClient:
         scheme = credentials.scheme
         try:
             claims = self.token_verifier.verify(credentials.token, context)
-            self._check_certificate(claims, credentials)
+            if "cnf" in claims or self.certificates.required:  # (the method's own test, first)
+                self._check_certificate(claims, credentials)
             if scheme == "Bearer":
                 if "cnf" in claims or credentials.proofs:  # (the checks of `_bearer`, the common case written out)
                     return self._bearer(credentials, claims)
@@ -163,7 +164,8 @@ class ApiClient:
             if claims is None:
                 blocking = sync_to_async(self.authenticate_credentials, thread_sensitive=False)
                 return await blocking(credentials, http_method, http_url, context)
-            self._check_certificate(claims, credentials)
+            if "cnf" in claims or self.certificates.required:
+                self._check_certificate(claims, credentials)
             if scheme == "Bearer":
                 return self._bearer(credentials, claims)
             proof, method, url, jkt = self._proof_inputs(claims, credentials, http_method, http_url)

@@ -52,6 +52,9 @@ class _WouldBlock(Exception):
     or the shared cache."""
 
 
+# What the memo of verified tokens holds for one: its claims, `exp` plus the
+# leeway, and its `nbf` (or None), so that a hit reads no claim to check them.
+_Remembered = tuple[dict[str, Any], float, Any]
 # A public key for (issuer, kid, alg): fetched if need be, or only if warm.
 KeyLookup = Callable[[str, str, str], object]
 # What a `DOMAINS` or `ORGANIZATION` callable is given.
@@ -84,13 +87,14 @@ class AccessTokenVerifier:
         """The verified claims of `token`, or `VerifyAccessTokenError`."""
         # A token verified before, first: what a warm request is (the memo holds
         # only strings that passed every check below).
-        hit = self._verified.get(token) if type(token) is str else None
-        if hit is not None:
+        remembered = self._verified.get(token) if type(token) is str else None
+        if remembered is not None:
             # `_still_valid`, written out: this is every warm request.
-            now, leeway = time.time(), self.options.leeway
-            if now < hit["exp"] + leeway and ("nbf" not in hit or hit["nbf"] <= now + leeway) and (
-                    self._fixed_issuers or self._issuer_allowed(hit["iss"], context)):
-                return hit
+            claims, valid_until, nbf = remembered
+            now = time.time()
+            if now < valid_until and (nbf is None or nbf <= now + self.options.leeway) and (
+                    self._fixed_issuers or self._issuer_allowed(claims["iss"], context)):
+                return claims
         return self._verify(token, context, self._key)
 
     def verify_offline(self, token: object, context: Context | None = None) -> dict[str, Any] | None:
@@ -104,9 +108,9 @@ class AccessTokenVerifier:
             return None
         if self._organization_named is not None:  # an ORGANIZATION callable may block too
             return None
-        hit = self._verified.get(token) if type(token) is str else None
-        if hit is not None and self._still_valid(hit, context):
-            return hit
+        remembered = self._verified.get(token) if type(token) is str else None
+        if remembered is not None and self._still_valid(remembered, context):
+            return remembered[0]
         try:
             return self._verify(token, context, self._warm_key)
         except _WouldBlock:
@@ -136,7 +140,7 @@ class AccessTokenVerifier:
         if not jws.verify_signature(alg, key, f"{header_b64}.{payload_b64}".encode("ascii"), signature):
             raise VerifyAccessTokenError("Signature verification failed")
         self._check_claims(claims)
-        self._verified.put(token, claims)
+        self._verified.put(token, (claims, claims["exp"] + self.options.leeway, claims.get("nbf")))
         return claims
 
     def _verify_for_organizations(self, token: object, context: Context | None = None) -> dict[str, Any]:
@@ -156,12 +160,12 @@ class AccessTokenVerifier:
         return keys
 
     # -- steps ------------------------------------------------------------
-    def _still_valid(self, claims: dict[str, Any], context: Context | None) -> bool:
-        now, leeway = time.time(), self.options.leeway
-        nbf = claims.get("nbf")
+    def _still_valid(self, remembered: _Remembered, context: Context | None) -> bool:
+        claims, valid_until, nbf = remembered
+        now = time.time()
         return (
-            now < claims["exp"] + leeway
-            and (nbf is None or nbf <= now + leeway)
+            now < valid_until
+            and (nbf is None or nbf <= now + self.options.leeway)
             # A fixed DOMAIN or DOMAINS accepted the issuer when the token was
             # verified, and these options never change; a resolver is asked again.
             and (self._fixed_issuers or self._issuer_allowed(claims["iss"], context))
