@@ -39,7 +39,7 @@ class Auth0Authentication(authentication.Auth0Authentication):
         try:
             token = await aauthenticate_request(request, client)
         except BaseAuthError as error:
-            raise authentication.as_drf_exception(error, client) from None
+            raise authentication.refusal_of(request, error, client) from None
         if token is None:
             return None
         return await self.aget_user(request, token), token
