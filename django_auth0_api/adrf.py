@@ -39,7 +39,7 @@ class Auth0Authentication(authentication.Auth0Authentication):
         try:
             token = await aauthenticate_request(request, client)
         except BaseAuthError as error:
-            raise authentication.as_drf_exception(error, client) from None
+            raise authentication.refusal_of(request, error, client) from None
         if token is None:
             return None
         return await self.aget_user(request, token), token
@@ -47,6 +47,8 @@ class Auth0Authentication(authentication.Auth0Authentication):
     async def aget_user(self, request: Request, token: VerifiedToken) -> object:
         """`get_user` off the event loop, unless it is the stateless default."""
         client = self.get_api_client(request)
-        if type(self).get_user is authentication.Auth0Authentication.get_user and client.options.user_resolver is None:
+        # The sync class's test: a `get_user` of a subclass or of the instance is its own.
+        default = getattr(self.get_user, "__func__", None) is authentication._default_get_user
+        if default and client.options.user_resolver is None:
             return TokenUser(token)
         return await sync_to_async(self.get_user)(request, token)

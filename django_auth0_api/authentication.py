@@ -84,6 +84,12 @@ def as_drf_exception(error: BaseAuthError, client: ApiClient | None = None,
     return AuthenticationRefused(error, client, scopes)
 
 
+def refusal_of(request: Request, error: BaseAuthError, client: ApiClient) -> exceptions.APIException:
+    """What the DRF and adrf classes raise for a refused request: a 401's
+    challenge names the view's scopes (`challenge_scopes`)."""
+    return as_drf_exception(error, client, challenge_scopes(request, error, client=client))
+
+
 def client_of_view(request: Request, default: ApiClient | None = None) -> ApiClient:
     """The view's `api_client` attribute when it has one, else `default`, else
     the settings' client."""
@@ -115,7 +121,7 @@ class Auth0Authentication(BaseAuthentication):
         try:
             token = authenticate_request(request, client)
         except BaseAuthError as error:
-            raise as_drf_exception(error, client, challenge_scopes(request, error, client=client)) from None
+            raise refusal_of(request, error, client) from None
         if token is None:
             return None  # no credentials or another scheme: other classes may run
         if getattr(self.get_user, "__func__", None) is _default_get_user:

@@ -87,3 +87,16 @@ def test_a_user_resolver_runs_for_the_async_class(auth0_tenant, no_middleware, s
         "/adrf/me", HTTP_AUTHORIZATION=f"Bearer {auth0_tenant.mint_token()}"))
     user, token = async_to_sync(Auth0Authentication().authenticate)(request)
     assert (user, token.sub) == ("db-user:auth0|user-1", "auth0|user-1")
+
+
+def test_get_user_set_on_an_async_authentication_instance_chooses_request_user(auth0_tenant, no_middleware):
+    from asgiref.sync import async_to_sync
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from django_auth0_api.adrf import Auth0Authentication
+
+    authentication = Auth0Authentication()
+    authentication.get_user = lambda request, token: f"instance:{token.sub}"
+    request = Request(APIRequestFactory().get("/", HTTP_AUTHORIZATION=f"Bearer {auth0_tenant.mint_token()}"))
+    assert async_to_sync(authentication.authenticate)(request)[0] == "instance:auth0|user-1"

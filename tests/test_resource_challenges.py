@@ -104,3 +104,12 @@ def test_the_mcp_client_reads_the_metadata_url_from_the_challenge(resource, clie
     header = client.get("/api/messages")["WWW-Authenticate"]
     match = re.search(r'resource_metadata=(?:"([^"]+)"|([^\s,]+))', header)
     assert match.group(1) == "https://api.example.com/.well-known/oauth-protected-resource/mcp"
+
+
+def test_adrf_401_for_a_bad_token_names_the_view_scopes(resource, no_middleware, async_client):
+    from helpers import aget
+
+    response = aget(async_client, "/adrf/messages", Authorization="Bearer junk")
+    assert (response.status_code, response["WWW-Authenticate"]) == (401, (
+        'Bearer realm="api", error="invalid_token", error_description="Access token is malformed", '
+        f'scope="read:messages", {META}, DPoP algs="ES256", scope="read:messages", {META}'))
