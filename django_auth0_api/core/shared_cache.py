@@ -209,13 +209,9 @@ class SharedCache:
         self._failed("add")
         return None
 
-    async def aadd(self, key: str, value: Any, timeout: float | None) -> bool | None:
-        """`add` off the event loop (as Django's own async cache methods run)."""
-        return await sync_to_async(self.add, thread_sensitive=True)(key, value, timeout)
-
     async def aadd_since(self, key: str, value: Any, timeout: float,
                          watermark_key: str) -> tuple[bool | None, int | None]:
-        """`add_since` off the event loop."""
+        """`add_since` off the event loop (as Django's own async cache methods run)."""
         return await sync_to_async(self.add_since, thread_sensitive=True)(key, value, timeout, watermark_key)
 
     def delete(self, key: str) -> None:
