@@ -62,8 +62,10 @@ def _items(headers: object) -> Iterable[object]:
 
 def _collect(headers: object, names: tuple[str, ...]) -> dict[str, list[str]]:
     # One pass over the headers for every name wanted: this runs per request.
-    found: dict[str, list[str]] = {name: [] for name in names}
-    for pair in _items(headers):
+    found: dict[str, list[str]] = {}
+    for name in names:  # (a loop: a comprehension is a call of its own before Python 3.12)
+        found[name] = []
+    for pair in headers.items() if type(headers) is dict else _items(headers):
         if not isinstance(pair, (tuple, list)) or len(pair) != 2:
             raise InvalidRequestError(_NOT_HEADERS)
         key, value = pair
@@ -116,7 +118,7 @@ def parse_credentials(authorization: list[str], dpop: list[str], options: ApiCli
                       certificates: Sequence[str] = ()) -> Credentials:
     """The credentials in the values of the Authorization and DPoP headers,
     and of the certificate header (read only when it is configured)."""
-    if not authorization or authorization == [""]:
+    if not authorization or (len(authorization) == 1 and not authorization[0]):
         raise MissingAuthorizationError()
     if len(authorization) > 1:
         raise InvalidRequestError("Several Authorization header values")

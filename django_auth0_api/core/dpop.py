@@ -178,16 +178,14 @@ class DpopVerifier:
         now = time.time()
         if iat > now + self.options.dpop_iat_leeway or iat < now - self.options.dpop_iat_offset:
             raise _refuse("DPoP proof iat is outside the acceptable window")
-        if not isinstance(ath, str) or ath != self._ath_of(access_token):
+        if not isinstance(ath, str) or ath != (self._token_hashes.get(access_token) or self._ath_of(access_token)):
             raise _refuse("DPoP proof ath does not match the access token")
         return normalized
 
     def _ath_of(self, access_token: str) -> str:
-        # RFC 9449 §4.2: the base64url SHA-256 of the access token.
-        ath = self._token_hashes.get(access_token)
-        if ath is None:
-            ath = jws.sha256_b64(access_token)
-            self._token_hashes.put(access_token, ath)
+        """RFC 9449 §4.2: the base64url SHA-256 of a token not hashed before, remembered."""
+        ath = jws.sha256_b64(access_token)
+        self._token_hashes.put(access_token, ath)
         return ath
 
     def _settle_replay(self, first: bool | None, since: int | None, iat: float) -> None:
