@@ -140,7 +140,12 @@ class AccessTokenVerifier:
         if not jws.verify_signature(alg, key, f"{header_b64}.{payload_b64}".encode("ascii"), signature):
             raise VerifyAccessTokenError("Signature verification failed")
         self._check_claims(claims)
-        self._verified.put(token, (claims, claims["exp"] + self.options.leeway, claims.get("nbf")))
+        remembered = (claims, claims["exp"] + self.options.leeway, claims.get("nbf"))
+        verified = self._verified
+        if len(verified) < verified.limit:  # `put`, while there is room
+            verified[token] = remembered
+        else:
+            verified.put(token, remembered)
         return claims
 
     def _verify_for_organizations(self, token: object, context: Context | None = None) -> dict[str, Any]:
