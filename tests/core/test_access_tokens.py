@@ -611,6 +611,19 @@ def test_exp_is_checked_again_on_each_cache_hit(auth0_tenant, api_client):
     assert refusal(api_client, token) == "Token has expired"
 
 
+def test_a_cache_hit_is_held_to_exp_with_the_leeway(auth0_tenant, settings):
+    from django_auth0_api.conf import get_api_client
+
+    settings.AUTH0_API = auth0_tenant.settings(LEEWAY=0.5)
+    exp = time.time() + 0.3
+    client, token = get_api_client(), auth0_tenant.mint_token(claims={"exp": exp})
+    client.verify_access_token(token)
+    time.sleep(max(0.0, exp + 0.1 - time.time()))  # past exp, within the leeway: still served
+    served = client.verify_access_token(token)["sub"]
+    time.sleep(max(0.0, exp + 0.55 - time.time()))  # past both
+    assert (served, refusal(client, token)) == ("auth0|user-1", "Token has expired")
+
+
 def test_the_issuer_is_checked_again_on_each_cache_hit(auth0_tenant, settings):
     from django_auth0_api.conf import get_api_client
 
