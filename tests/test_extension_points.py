@@ -203,6 +203,13 @@ def test_get_user_set_on_an_authentication_instance_chooses_request_user(auth0_t
     assert authentication.authenticate(request)[0] == "instance:auth0|user-1"  # DRF takes any object
 
 
+def test_get_api_client_set_on_an_authentication_instance_chooses_the_api(auth0_tenant, second_api):
+    authentication = Auth0Authentication()
+    authentication.get_api_client = lambda request: second_api
+    request = Request(APIRequestFactory().get("/", **bearer(auth0_tenant.mint_token(audience=SECOND_AUDIENCE))))
+    assert authentication.authenticate(request)[1].claims["aud"] == SECOND_AUDIENCE  # the default API refuses it
+
+
 def test_get_user_patched_on_the_class_chooses_request_user(auth0_tenant, no_middleware):
     with mock.patch.object(Auth0Authentication, "get_user", lambda self, request, token: Named(f"patched:{token.sub}")):
         assert drf_call(echo_view(), **bearer(auth0_tenant.mint_token()))[1]["user"] == "patched:auth0|user-1"
