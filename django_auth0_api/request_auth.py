@@ -249,12 +249,11 @@ async def _averify(http_request: HttpRequest, client: ApiClient) -> Outcome:
 
 
 def user_for(request: HttpRequest, token: VerifiedToken, client: ApiClient | None = None) -> object:
-    """The user of `token`, resolved once per request and client: with the
-    middleware and the DRF class both installed, a `USER_RESOLVER` still runs once."""
+    """The user of `token`: a `USER_RESOLVER`'s is resolved once per request and
+    client (with the middleware and the DRF class both installed, it still runs
+    once); a `TokenUser` is the token's alone, made on each call."""
     client = client or face_client()
-    if client.options.user_resolver is None:
-        # A TokenUser is the token's alone, and equal to any other of the same
-        # token: nothing to resolve once per request.
+    if client.options.user_resolver is None:  # equal to any other TokenUser of the token
         return TokenUser(token)
     kept = getattr(request, "_request", request).__dict__
     users = kept.get(_USERS)
