@@ -168,7 +168,7 @@ class DpopVerifier:
             raise _refuse("DPoP proof htm does not match the request method")
         try:
             normalized = normalize_htu(htu)
-            matches = normalized == normalize_htu(http_url)
+            matches = htu == http_url or normalized == normalize_htu(http_url)  # (the same URL, nearly always)
         except ValueError:
             matches = False
         if not matches:

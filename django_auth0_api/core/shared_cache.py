@@ -156,7 +156,7 @@ class SharedCache:
         return self._get(self.backend, key, default)
 
     def _get(self, backend: Any, key: str, default: Any) -> Any:
-        if self._down():
+        if _down_until and self._down():  # (no outage seen, nearly always: no call)
             return default
         try:
             return backend.get(key, default)
@@ -184,7 +184,7 @@ class SharedCache:
     def _add(self, backend: Any, key: str, value: Any, timeout: float | None) -> bool | None:
         if _generation:
             _record(self.alias, key)
-        if self._down():
+        if _down_until and self._down():
             return None
         # Twice at most: a key that was there at the add may be gone at the
         # read-back (a fetch lock released meanwhile), which is no outage.
