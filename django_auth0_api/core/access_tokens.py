@@ -9,7 +9,6 @@ checked again on every hit.
 from __future__ import annotations
 
 import logging
-import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -21,6 +20,7 @@ from ..errors import ConfigurationError, DomainsResolverError, VerifyAccessToken
 from ..options import ApiClientOptions, issuer_for
 from . import jwe, jws
 from .claims import (
+    LARGEST_TIME,
     audience_matches,
     claim_has_one_of,
     confirmation_problem,
@@ -36,7 +36,6 @@ MAX_TOKEN_LENGTH = 8 * 1024
 ACCEPTED_TYP = frozenset({"jwt", "at+jwt", "application/at+jwt"})
 VERIFIED_CACHE_SIZE = 4096
 _HEADER_CACHE_SIZE = 256
-_LARGEST_TIME = int(sys.float_info.max)  # as `is_numeric_date`: an int that still adds to a float
 _MISSING = object()
 
 logger = logging.getLogger("django_auth0_api.tokens")
@@ -224,7 +223,7 @@ class AccessTokenVerifier:
         if not (aud in self._audiences if type(aud) is str else audience_matches(aud, self._audiences)):
             raise VerifyAccessTokenError("Audience is not accepted")
         exp = claims.get("exp")
-        if not (type(exp) is int and -_LARGEST_TIME <= exp <= _LARGEST_TIME or is_numeric_date(exp)):
+        if not (type(exp) is int and -LARGEST_TIME <= exp <= LARGEST_TIME or is_numeric_date(exp)):
             raise VerifyAccessTokenError("Expiration time is missing or malformed")
         if now >= exp + leeway:
             raise VerifyAccessTokenError("Token has expired")
@@ -234,7 +233,7 @@ class AccessTokenVerifier:
             raise VerifyAccessTokenError("Issued-at time is missing")
         if "nbf" in claims:
             self._check_time(claims["nbf"], now + leeway, "nbf", "Token is not yet valid")
-        if not (type(iat) is int and -_LARGEST_TIME <= iat <= now + leeway):
+        if not (type(iat) is int and -LARGEST_TIME <= iat <= now + leeway):
             self._check_time(iat, now + leeway, "iat", "Token is issued in the future")
         sub = claims.get("sub")
         if not isinstance(sub, str) or not sub:

@@ -12,12 +12,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any, TypeGuard, TypeVar, cast
 
 _Json = TypeVar("_Json")
-_LARGEST_FLOAT = int(sys.float_info.max)
+# The largest integer a NumericDate may be: one that still adds to a float (`exp + leeway`).
+LARGEST_TIME = int(sys.float_info.max)
 
 
 def is_numeric_date(value: object) -> TypeGuard[float]:
     if type(value) is int:  # what JSON holds, checked without a float conversion
-        return -_LARGEST_FLOAT <= value <= _LARGEST_FLOAT
+        return -LARGEST_TIME <= value <= LARGEST_TIME
     if type(value) is float:
         return math.isfinite(value)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
